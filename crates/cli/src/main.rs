@@ -1,1 +1,62 @@
-fn main() {}
+//! The `integ` binary: parses arguments and prints. Every decision lives in a library
+//! crate (`integ-spec`, `integ-lint`, `integ-runner`, `integ-sandbox`); each subcommand's
+//! module only turns arguments into a library call and its result into output and an
+//! exit code.
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Validate, lint, compile and run declarative integration specs.
+#[derive(Parser)]
+#[command(name = "integ", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check spec files against the v1 format and report every problem.
+    Validate(cmd::validate::Args),
+    /// Write (or check) the JSON Schemas generated from the spec model.
+    Schema(cmd::schema::Args),
+    /// Run the lint rules over spec files.
+    Lint(cmd::lint::Args),
+    /// Print the documentation of a lint rule.
+    Explain(cmd::explain::Args),
+    /// Resolve every spec into one bundle.
+    Compile(cmd::compile::Args),
+    /// Log in, show or remove stored OAuth tokens.
+    Auth(cmd::auth::Args),
+    /// Run an action against the API.
+    Run(cmd::run::Args),
+    /// Start the local HighLevel-compatible sandbox server.
+    Sandbox(cmd::sandbox::Args),
+    /// Walk through integ end to end against the built-in sandbox.
+    Demo(cmd::demo::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // clap uses 0 for --help/--version and 2 for usage errors, as we document.
+            return ExitCode::from(e.exit_code() as u8);
+        }
+    };
+    match cli.command {
+        Command::Validate(args) => cmd::validate::run(args),
+        Command::Schema(args) => cmd::schema::run(args),
+        Command::Lint(args) => cmd::lint::run(args),
+        Command::Explain(args) => cmd::explain::run(args),
+        Command::Compile(args) => cmd::compile::run(args),
+        Command::Auth(args) => cmd::auth::run(args),
+        Command::Run(args) => cmd::run::run(args),
+        Command::Sandbox(args) => cmd::sandbox::run(args),
+        Command::Demo(args) => cmd::demo::run(args),
+    }
+}
