@@ -8,6 +8,7 @@
 
 pub mod diag;
 pub mod model;
+pub mod template;
 pub mod workspace;
 
 pub use diag::{Diagnostic, Edit, Fix, Severity, Span};
