@@ -1,0 +1,1 @@
+//! Sending requests: retries, rate limits, output (being written).

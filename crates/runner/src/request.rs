@@ -1,0 +1,1 @@
+//! Building the exact request of an action (being written).
