@@ -6,6 +6,7 @@
 //! file and a byte span. This crate must not do I/O beyond reading spec files, and must
 //! not know about lint rules, HTTP or tokens.
 
+pub mod compile;
 pub mod diag;
 pub mod model;
 pub mod template;
