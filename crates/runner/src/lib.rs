@@ -8,5 +8,6 @@
 pub mod auth;
 pub mod execute;
 pub mod http;
+pub mod output;
 pub mod request;
 pub mod secret;
