@@ -16,6 +16,10 @@ use serde::{Deserialize, Serialize};
 /// The only `apiVersion` this build understands.
 pub const API_VERSION: &str = "integ/v1";
 
+/// What `metadata.name` must look like: lowercase letters, digits, `-` and `_`, starting
+/// and ending with a letter or digit, at most 64 characters (it is typed on command lines).
+pub const NAME_PATTERN: &str = "^[a-z0-9]([a-z0-9_-]{0,62}[a-z0-9])?$";
+
 /// The kinds of document, as written in `kind:`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Kind {
@@ -45,6 +49,7 @@ impl Kind {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Metadata {
     /// Unique per kind and provider; how the command line names the document.
+    #[schemars(pattern(NAME_PATTERN))]
     pub name: String,
     /// A human title, e.g. `Update Contact`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -237,6 +242,7 @@ pub enum ClientAuth {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(extend("not" = { "required": ["except", "only"] }))]
 pub struct AuthField {
     /// Where the field goes.
     #[serde(rename = "in")]
@@ -265,7 +271,9 @@ impl AuthField {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum FieldLocation {
     Query,
