@@ -6,12 +6,19 @@
 //! file and a byte span. This crate must not do I/O beyond reading spec files, and must
 //! not know about lint rules, HTTP or tokens.
 
+mod check;
 pub mod compile;
 pub mod diag;
+pub mod load;
 pub mod model;
+pub mod render;
+pub mod schema;
+pub mod suggest;
 pub mod template;
 pub mod workspace;
+pub mod yaml;
 
 pub use diag::{Diagnostic, Edit, Fix, Severity, Span};
+pub use load::{LoadError, LoadOutput, collect_files, load_files, load_paths, load_sources};
 pub use model::*;
-pub use workspace::{FileId, Loaded, SourceFile, Workspace};
+pub use workspace::{FileId, Loaded, LookupError, SourceFile, Workspace};

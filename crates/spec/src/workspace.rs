@@ -118,3 +118,103 @@ impl Workspace {
         &self.files[id.0 as usize]
     }
 }
+
+/// Why a name given on the command line does not name exactly one document.
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+pub enum LookupError {
+    #[error("no {kind} named `{name}`{}", suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
+    NotFound {
+        kind: &'static str,
+        name: String,
+        suggestion: Option<String>,
+    },
+    #[error("{kind} name `{name}` is ambiguous; write one of {}", candidates.join(", "))]
+    Ambiguous {
+        kind: &'static str,
+        name: String,
+        candidates: Vec<String>,
+    },
+}
+
+/// The provider a document belongs to, for `provider/name` lookups.
+trait OfProvider {
+    fn provider_name(&self) -> &str;
+    fn name(&self) -> &str;
+}
+
+impl OfProvider for Action {
+    fn provider_name(&self) -> &str {
+        &self.spec.provider
+    }
+    fn name(&self) -> &str {
+        &self.metadata.name
+    }
+}
+
+impl OfProvider for AuthProfile {
+    fn provider_name(&self) -> &str {
+        &self.spec.provider
+    }
+    fn name(&self) -> &str {
+        &self.metadata.name
+    }
+}
+
+fn find<'w, T: OfProvider>(
+    items: &'w [Loaded<T>],
+    kind: &'static str,
+    name: &str,
+) -> Result<&'w Loaded<T>, LookupError> {
+    let (provider, bare) = match name.split_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, name),
+    };
+    let matches: Vec<&Loaded<T>> = items
+        .iter()
+        .filter(|l| l.doc.name() == bare && provider.is_none_or(|p| l.doc.provider_name() == p))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => {
+            let qualified: Vec<String> = items
+                .iter()
+                .map(|l| format!("{}/{}", l.doc.provider_name(), l.doc.name()))
+                .collect();
+            let candidates = items
+                .iter()
+                .map(|l| l.doc.name())
+                .chain(qualified.iter().map(String::as_str));
+            let suggestion = crate::suggest::did_you_mean(name, candidates).map(str::to_string);
+            Err(LookupError::NotFound {
+                kind,
+                name: name.to_string(),
+                suggestion,
+            })
+        }
+        many => Err(LookupError::Ambiguous {
+            kind,
+            name: name.to_string(),
+            candidates: many
+                .iter()
+                .map(|l| format!("{}/{}", l.doc.provider_name(), l.doc.name()))
+                .collect(),
+        }),
+    }
+}
+
+impl Workspace {
+    /// The provider named `name`.
+    pub fn provider(&self, name: &str) -> Option<&Loaded<Provider>> {
+        self.providers.iter().find(|p| p.doc.metadata.name == name)
+    }
+
+    /// The action named `name` or `provider/name`.
+    pub fn find_action(&self, name: &str) -> Result<&Loaded<Action>, LookupError> {
+        find(&self.actions, "action", name)
+    }
+
+    /// The auth profile named `name` or `provider/name`.
+    pub fn find_profile(&self, name: &str) -> Result<&Loaded<AuthProfile>, LookupError> {
+        find(&self.profiles, "auth profile", name)
+    }
+}
