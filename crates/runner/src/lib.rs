@@ -9,5 +9,7 @@ pub mod auth;
 pub mod execute;
 pub mod http;
 pub mod output;
+pub mod ratelimit;
+pub mod run;
 pub mod request;
 pub mod secret;
