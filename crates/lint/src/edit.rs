@@ -39,14 +39,12 @@ fn is_flow_at(text: &str, span: Span, open: char) -> bool {
 /// `s` as a YAML scalar: plain when it is a simple name, else double-quoted (a JSON
 /// string is a valid YAML double-quoted scalar).
 pub fn scalar(s: &str) -> String {
-    let plain = !s.is_empty()
+    let plain = s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-        && !s.starts_with(['-', '.'])
-        && s.parse::<f64>().is_err()
         && !matches!(
-            s,
-            "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n" | "~"
+            s.to_ascii_lowercase().as_str(),
+            "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n"
         );
     if plain {
         s.to_string()

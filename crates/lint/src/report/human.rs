@@ -60,6 +60,7 @@ pub fn render(report: Report<'_>, color: bool) -> String {
         if !out.ends_with('\n') {
             out.push('\n');
         }
+        out.push('\n');
     }
     out.push_str(&summary(report));
     out.push('\n');

@@ -83,7 +83,7 @@ fn push<T>(out: &mut Vec<Diagnostic>, doc: &Loaded<T>, ptr: &str, what: &str) {
         file,
         doc.span_of(ptr).value,
         format!(
-            "{what} is written in the spec as a literal; secrets must come from the environment"
+            "the {what} is written in the spec as a literal; secrets must come from the environment"
         ),
     );
     d.label = Some("secret written here (masked in this report)".to_string());
@@ -98,22 +98,12 @@ fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
         let spec = &profile.doc.spec;
         if let Some(o) = &spec.oauth2 {
             if !is_indirect(&o.client_secret) {
-                push(
-                    out,
-                    profile,
-                    "/spec/oauth2/clientSecret",
-                    "the client secret",
-                );
+                push(out, profile, "/spec/oauth2/clientSecret", "client secret");
             }
             if let Some(r) = &o.refresh_token
                 && !is_indirect(r)
             {
-                push(
-                    out,
-                    profile,
-                    "/spec/oauth2/refreshToken",
-                    "the refresh token",
-                );
+                push(out, profile, "/spec/oauth2/refreshToken", "refresh token");
             }
         }
         for (i, field) in spec.fields.iter().enumerate() {
@@ -123,7 +113,7 @@ fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
                     out,
                     profile,
                     &ptr,
-                    &format!("the value of auth field `{}`", field.key),
+                    &format!("value of auth field `{}`", field.key),
                 );
             }
         }
@@ -135,7 +125,7 @@ fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
                     out,
                     provider,
                     &pointer("/spec/headers", k),
-                    &format!("the `{k}` header"),
+                    &format!("`{k}` header"),
                 );
             }
         }
@@ -148,7 +138,7 @@ fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
                     out,
                     action,
                     &pointer("/spec/request/headers", k),
-                    &format!("the `{k}` header"),
+                    &format!("`{k}` header"),
                 );
             }
         }
@@ -161,7 +151,7 @@ fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
                     out,
                     action,
                     &pointer("/spec/request/query", k),
-                    &format!("the `{k}` query parameter"),
+                    &format!("`{k}` query parameter"),
                 );
             }
         }

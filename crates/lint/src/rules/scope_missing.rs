@@ -83,11 +83,13 @@ fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
                     profile.file,
                     span,
                     format!(
-                        "profile `{}` does not ask for scope `{scope}`, which {} of provider `{}` {}",
+                        "profile `{}` does not ask for scope `{scope}`, which {}",
                         profile.doc.metadata.name,
-                        if actions.len() == 1 { "action".to_string() } else { format!("{} actions", actions.len()) },
-                        provider.name,
-                        if actions.len() == 1 { format!("`{}` needs", actions[0]) } else { format!("need ({})", name_list(actions, 3)) },
+                        if actions.len() == 1 {
+                            format!("action `{}` needs", actions[0])
+                        } else {
+                            format!("{} actions need ({})", actions.len(), name_list(actions, 3))
+                        },
                     ),
                 );
                 d.label = Some(format!("`{scope}` is missing here"));
