@@ -205,7 +205,13 @@ impl<'t> Reader<'t> {
             .chars()
             .next()
             .map_or(start, |c| start + c.len_utf8());
-        let (message, help) = if self.text[start..].starts_with('\t') || info.contains("tab") {
+        let (message, help) = if info == "recursion limit exceeded" {
+            // saphyr caps flow nesting at 255 and may get there before we see depth 129.
+            (
+                format!("the document nests deeper than {MAX_DEPTH} levels"),
+                "flatten the document; spec files never need this depth",
+            )
+        } else if self.text[start..].starts_with('\t') || info.contains("tab") {
             (
                 "YAML syntax error: a tab character indents this line".to_string(),
                 "indent with spaces; YAML does not allow tabs for indentation",
