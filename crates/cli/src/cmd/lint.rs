@@ -51,7 +51,8 @@ pub struct Args {
     /// Apply the safe fixes to the files, then report what remains.
     #[arg(long)]
     fix: bool,
-    /// With --fix: print the fixes as a unified diff instead of writing them.
+    /// With --fix: print the fixes as a unified diff instead of writing them (exit 1 when
+    /// there is anything to fix).
     #[arg(long, alias = "dry-run", requires = "fix")]
     diff: bool,
     /// Use this integ.toml instead of the one found by walking up from the first path.
@@ -142,7 +143,9 @@ pub fn run(args: Args) -> ExitCode {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
     };
-    if outcome.diagnostics.iter().any(|d| d.severity >= threshold) {
+    // `--diff` wrote nothing: the files still hold what the diff would fix.
+    let unfixed = fix == FixMode::Diff && !outcome.changes.is_empty();
+    if unfixed || outcome.diagnostics.iter().any(|d| d.severity >= threshold) {
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::from(EXIT_OK)
