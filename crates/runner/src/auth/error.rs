@@ -64,9 +64,10 @@ pub enum AuthError {
         source: std::io::Error,
     },
 
-    #[error("the token endpoint {url} answered with an OAuth error: {error}{}", describe(.description))]
+    #[error("the token endpoint {url} answered {status} with the error `{error}`{}; nothing was stored", describe(.description))]
     TokenEndpoint {
         url: String,
+        status: String,
         error: String,
         description: Option<String>,
     },

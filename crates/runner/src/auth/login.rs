@@ -110,10 +110,11 @@ pub fn announce(pending: &PendingLogin, open_browser: bool) {
         pending.url,
         pending.redirect_uri
     );
-    if open_browser && has_display() {
-        if let Err(e) = open::that_detached(pending.url.as_str()) {
-            tracing::debug!(error = %e, "could not open a browser");
-        }
+    if open_browser
+        && has_display()
+        && let Err(e) = open::that_detached(pending.url.as_str())
+    {
+        tracing::debug!(error = %e, "could not open a browser");
     }
 }
 

@@ -232,6 +232,7 @@ fn map_error(
             } else {
                 AuthError::TokenEndpoint {
                     url: url_s,
+                    status,
                     error: r.error().to_string(),
                     description,
                 }

@@ -3,6 +3,7 @@
 
 use std::io::IsTerminal;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use integ_spec::model::AuthorizedBy;
 use tokio::sync::Mutex;
@@ -70,6 +71,8 @@ struct Inner {
     store: Arc<dyn TokenStore>,
     http: reqwest::Client,
     current: Mutex<StoredToken>,
+    /// Token requests this session sent (refreshes another process made count not).
+    refreshes_sent: AtomicU64,
 }
 
 impl std::fmt::Debug for Session {
@@ -96,10 +99,14 @@ impl Session {
             let (store, key) = (store.clone(), key.clone());
             blocking(move || store.load(&key).map_err(AuthError::from)).await?
         };
+        let mut sent = 0;
         let token = match loaded {
             Some(t) => t,
             None if config.refresh_token.is_some() => {
-                refresh_with(&config, &key, &store, &http, RefreshReason::Expiring).await?
+                let (token, was_sent) =
+                    refresh_with(&config, &key, &store, &http, RefreshReason::Expiring).await?;
+                sent += u64::from(was_sent);
+                token
             }
             None => match (&interaction, config.authorized_by) {
                 (Interaction::Login(options), AuthorizedBy::User) => {
@@ -121,6 +128,7 @@ impl Session {
                 store,
                 http,
                 current: Mutex::new(token),
+                refreshes_sent: AtomicU64::new(sent),
             }),
         })
     }
@@ -177,9 +185,18 @@ impl Session {
         Ok(current.clone())
     }
 
+    /// How many refresh requests this session sent (a refresh another process made and
+    /// this one reused is not counted).
+    pub fn refreshes_sent(&self) -> u64 {
+        self.inner.refreshes_sent.load(Ordering::SeqCst)
+    }
+
     async fn refresh(&self, reason: RefreshReason) -> Result<StoredToken, AuthError> {
         let i = &self.inner;
-        let token = refresh_with(&i.config, &i.key, &i.store, &i.http, reason).await?;
+        let (token, sent) = refresh_with(&i.config, &i.key, &i.store, &i.http, reason).await?;
+        if sent {
+            i.refreshes_sent.fetch_add(1, Ordering::SeqCst);
+        }
         check_issuer(&i.config, &i.key, &token)?;
         Ok(token)
     }
@@ -204,14 +221,15 @@ fn check_issuer(
 
 /// The refresh protocol: under the key's lock, re-read; if the reason still holds,
 /// redeem the refresh token and let the store write the new set durably before anyone
-/// uses it. Runs on a blocking thread (the lock wait is a blocking call).
+/// uses it. Runs on a blocking thread (the lock wait is a blocking call). Returns the
+/// token now current and whether this call sent the refresh request.
 pub(crate) async fn refresh_with(
     config: &OAuthConfig,
     key: &TokenKey,
     store: &Arc<dyn TokenStore>,
     http: &reqwest::Client,
     reason: RefreshReason,
-) -> Result<StoredToken, AuthError> {
+) -> Result<(StoredToken, bool), AuthError> {
     let runtime = tokio::runtime::Handle::current();
     let (config, key, store, http) = (
         config.clone(),
@@ -220,6 +238,7 @@ pub(crate) async fn refresh_with(
         OAuthHttp::new(http.clone()),
     );
     blocking(move || {
+        let mut sent = false;
         let result = store.refresh_locked(&key, &mut |current| {
             let now = now_unix();
             let redeem = match current {
@@ -247,14 +266,16 @@ pub(crate) async fn refresh_with(
             };
             pause::point(pause::BEFORE_REQUEST);
             tracing::debug!(who = %key.describe(), "refreshing the access token");
+            sent = true;
             let response = runtime.block_on(oauth::refresh(&config, &http, &key, &redeem))?;
             pause::point(pause::AFTER_RESPONSE);
             Ok(Some(oauth::to_stored(&config, &key, &response, Some(&redeem), now_unix())))
         })?;
-        result.ok_or_else(|| AuthError::LoginRequired {
+        let token = result.ok_or_else(|| AuthError::LoginRequired {
             who: key.describe(),
             command: key.login_command(),
-        })
+        })?;
+        Ok((token, sent))
     })
     .await
 }

@@ -260,6 +260,11 @@ impl FileTokenStore {
         self.paths(key).journal
     }
 
+    /// The lock file of `key`: whoever holds an exclusive lock on it may refresh.
+    pub fn lock_path(&self, key: &TokenKey) -> PathBuf {
+        self.paths(key).lock
+    }
+
     fn paths(&self, key: &TokenKey) -> Paths {
         let stem = key.file_stem();
         Paths {
