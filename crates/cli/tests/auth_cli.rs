@@ -65,6 +65,24 @@ spec:
 "#
         );
         std::fs::write(self.specs.path().join("provider.yaml"), provider).unwrap();
+        let action = r#"apiVersion: integ/v1
+kind: Action
+metadata: { name: create_contact }
+spec:
+  provider: sb
+  scopes: [contacts.write]
+  input:
+    type: object
+    required: [email]
+    properties:
+      email: { type: string }
+  request:
+    method: POST
+    path: /contacts/
+    body:
+      email: "{{ inputs.email }}"
+"#;
+        std::fs::write(self.specs.path().join("create_contact.yaml"), action).unwrap();
         self.write_profile("dev", "developer", "post", &format!("{base}/oauth/token"));
         self.write_profile("users", "user", "basic", &format!("{base}/oauth/token"));
     }
@@ -87,6 +105,11 @@ spec:
     tokenUrl: {token_url}
     scopes: [contacts.readonly, contacts.write]
     clientAuth: {client_auth}
+  fields:
+    - in: body
+      key: locationId
+      value: "{{{{ token.locationId }}}}"
+      only: [create_contact]
 "#
         );
         std::fs::write(self.specs.path().join(format!("{name}.yaml")), profile).unwrap();
@@ -486,6 +509,54 @@ fn two_users_keep_their_own_tokens_and_locations() {
     let bob2 = w.stored("users", Some("bob")).unwrap();
     assert_ne!(bob2["refreshToken"], bob["refreshToken"]);
     assert_eq!(bob2["metadata"]["locationId"], serde_json::json!(lb));
+
+    // Each run uses its own user's token: the contact lands in that user's location.
+    for (user, location) in [("alice", &la), ("bob", &lb)] {
+        let email = format!("{user}@example.com");
+        let input = format!("email={email}");
+        let out = w.run(&[
+            "run",
+            "create_contact",
+            "--profile",
+            "users",
+            "--user",
+            user,
+            "--input",
+            &input,
+            "--no-input",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let emails: Vec<String> = w
+            .sandbox
+            .contacts(location)
+            .iter()
+            .filter_map(|c| c["email"].as_str().map(str::to_string))
+            .collect();
+        assert_eq!(
+            emails,
+            vec![email],
+            "{user}'s contact is in {user}'s location only"
+        );
+    }
+    // A user without a token, not interactive: the run names the command to log in.
+    let out = w.run(&[
+        "run",
+        "create_contact",
+        "--profile",
+        "users",
+        "--user",
+        "carol",
+        "--input",
+        "email=c@example.com",
+        "--no-input",
+    ]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("`integ auth login --profile users --user carol`"),
+        "{}",
+        text(&out)
+    );
 
     let status = w.run(&["auth", "status", "--profile", "users", "--user", "alice"]);
     let shown = String::from_utf8_lossy(&status.stdout);
