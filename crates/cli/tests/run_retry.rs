@@ -191,3 +191,35 @@ fn a_429_storm_is_waited_out() {
     );
     w.assert_no_secret_printed();
 }
+
+#[test]
+fn a_401_refreshes_the_token_once_and_retries() {
+    let w = World::start();
+    w.login(USER_PROFILE);
+    let id = create(&w, "refresh@example.com");
+    let old = w.access_tokens();
+    assert_eq!(old.len(), 1);
+    assert!(w.sandbox.expire_access_token(&old[0]));
+    let refreshes = w.sandbox.stats().token_requests("refresh_token");
+
+    let out = w.run_action(
+        "get_contact",
+        USER_PROFILE,
+        &["-i", &format!("contactId={id}")],
+    );
+    assert_eq!(out.assert_ok().json()["id"], id.as_str());
+    assert!(
+        out.stderr.contains("refreshed it, retrying once"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        w.sandbox.stats().token_requests("refresh_token"),
+        refreshes + 1
+    );
+    assert_eq!(w.sandbox.stats().status(401), 1);
+    let new = w.access_tokens();
+    assert_eq!(new.len(), 1);
+    assert_ne!(new[0], old[0], "the new token was stored");
+    w.assert_no_secret_printed();
+}

@@ -305,6 +305,21 @@ impl World {
         }
     }
 
+    /// The access tokens stored in the state dir.
+    pub fn access_tokens(&self) -> Vec<String> {
+        walk(&self.state_dir())
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .filter_map(|t| serde_json::from_str::<Value>(&t).ok())
+            .filter_map(|v| {
+                find_key(&v, "access_token")
+                    .or_else(|| find_key(&v, "accessToken"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .collect()
+    }
+
     pub fn requests(&self) -> u64 {
         self.sandbox.stats().total_requests
     }
@@ -326,6 +341,16 @@ pub fn point_at(profile: &str, base: &str) -> String {
         &format!("  authorizedBy: developer\n  baseUrl: {base}\n"),
         1,
     )
+}
+
+fn find_key<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    match v {
+        Value::Object(m) => m
+            .get(key)
+            .or_else(|| m.values().find_map(|v| find_key(v, key))),
+        Value::Array(items) => items.iter().find_map(|v| find_key(v, key)),
+        _ => None,
+    }
 }
 
 fn collect_tokens(v: &Value, out: &mut Vec<String>) {
