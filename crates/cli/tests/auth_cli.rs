@@ -902,3 +902,40 @@ fn a_missing_client_secret_names_the_variable_and_the_field() {
         "error: environment variable SB_CLIENT_SECRET is not set (profile dev, field spec.oauth2.clientSecret); export it before running integ"
     );
 }
+
+#[test]
+fn login_listens_on_the_given_port_and_gives_up_after_the_timeout() {
+    let w = World::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let port_s = port.to_string();
+    let out = w.run(&[
+        "auth",
+        "login",
+        "--profile",
+        "dev",
+        "--no-browser",
+        "--redirect-port",
+        &port_s,
+        "--timeout",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "redirect_uri=http%3A%2F%2F127.0.0.1%3A{port}%2Fcallback"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "error: no callback arrived within 1 s; nothing was stored (try again, or raise --timeout)"
+        ),
+        "{err}"
+    );
+    assert!(!w.token_file("dev", None).exists());
+}

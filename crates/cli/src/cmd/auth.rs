@@ -314,9 +314,8 @@ fn matches_profile(key: &TokenKey, name: &str) -> bool {
 
 fn logout(store: &FileTokenStore, args: LogoutArgs) -> Result<u8, CmdError> {
     let wanted: Vec<TokenKey> = store
-        .list()?
+        .keys()?
         .into_iter()
-        .map(|t| t.key)
         .filter(|k| matches_profile(k, &args.profile))
         .filter(|k| {
             args.all_users

@@ -71,6 +71,40 @@ impl TokenKey {
     }
 }
 
+impl TokenKey {
+    /// The inverse of `file_stem`; `None` for a name the store did not write.
+    fn from_file_stem(stem: &str) -> Option<TokenKey> {
+        let parts: Vec<&str> = stem.split('.').collect();
+        let (provider, profile, user) = match parts.as_slice() {
+            [provider, profile] => (provider, profile, None),
+            [provider, profile, "user", user] => (provider, profile, Some(decode(user)?)),
+            _ => return None,
+        };
+        Some(TokenKey {
+            provider: decode(provider)?,
+            profile: decode(profile)?,
+            user,
+        })
+    }
+}
+
+fn decode(part: &str) -> Option<String> {
+    let bytes = part.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = part.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 fn shell_word(s: &str) -> String {
     if !s.is_empty()
         && s.chars()
@@ -258,6 +292,29 @@ impl FileTokenStore {
     /// The journal of `key` (which exists only between a write and its rename).
     pub fn journal_path(&self, key: &TokenKey) -> PathBuf {
         self.paths(key).journal
+    }
+
+    /// The keys of every token file (or journal) in the store, from the file names alone,
+    /// so that a file that does not parse can still be named and removed. Sorted.
+    pub fn keys(&self) -> Result<Vec<TokenKey>, StoreError> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_err("cannot list", &self.dir)(e)),
+        };
+        let mut keys = std::collections::BTreeSet::new();
+        for entry in entries {
+            let entry = entry.map_err(io_err("cannot list", &self.dir))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let stem = name
+                .strip_suffix(".json")
+                .or_else(|| name.strip_suffix(".json.new"));
+            if let Some(key) = stem.and_then(TokenKey::from_file_stem) {
+                keys.insert(key);
+            }
+        }
+        Ok(keys.into_iter().collect())
     }
 
     /// The lock file of `key`: whoever holds an exclusive lock on it may refresh.
@@ -466,52 +523,15 @@ impl TokenStore for FileTokenStore {
     }
 
     fn list(&self) -> Result<Vec<StoredToken>, StoreError> {
-        let entries = match fs::read_dir(&self.dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io_err("cannot list", &self.dir)(e)),
-        };
-        let mut names = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(io_err("cannot list", &self.dir))?;
-            if let Some(name) = entry.file_name().to_str() {
-                names.push(name.to_string());
-            }
-        }
-        names.sort();
         let mut tokens = Vec::new();
-        let mut seen = std::collections::BTreeSet::new();
-        for name in &names {
-            let Some(stem) = name
-                .strip_suffix(".json")
-                .or_else(|| name.strip_suffix(".json.new"))
-            else {
-                continue;
-            };
-            if !seen.insert(stem.to_string()) {
-                continue;
-            }
-            // The key is in the file; read it (the journal when only that survived), then
-            // load through the key so a pending journal is recovered first.
-            let path = self.dir.join(name);
-            let Ok(bytes) = fs::read(&path) else { continue };
-            let probe: StoredToken =
-                serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                })?;
-            if probe.key.file_stem() != stem {
-                return Err(StoreError::WrongOwner {
-                    path,
-                    found: probe.key.describe(),
-                    wanted: format!("the file name {name}"),
-                });
-            }
-            if let Some(token) = self.load(&probe.key)? {
-                tokens.push(token);
+        for key in self.keys()? {
+            match self.load(&key) {
+                Ok(Some(token)) => tokens.push(token),
+                Ok(None) => {}
+                // One bad file must not hide the others (nor block `logout` of itself).
+                Err(e) => tracing::warn!("skipping a token file: {e}"),
             }
         }
-        tokens.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(tokens)
     }
 
@@ -581,6 +601,24 @@ mod tests {
             ..key(None)
         };
         assert_ne!(b.file_stem(), c.file_stem());
+        for k in [a, b, c, key(None), key(Some("zoë o'neil"))] {
+            assert_eq!(TokenKey::from_file_stem(&k.file_stem()), Some(k));
+        }
+    }
+
+    #[test]
+    fn a_file_that_does_not_parse_is_skipped_by_list_and_still_removable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileTokenStore::new(dir.path());
+        let (good, bad) = (key(Some("a")), key(Some("b")));
+        store.save(&good, &token(&good, "rt-a")).unwrap();
+        store.save(&bad, &token(&bad, "rt-b")).unwrap();
+        fs::write(store.token_path(&bad), b"not json").unwrap();
+        assert!(matches!(store.load(&bad), Err(StoreError::Corrupt { .. })));
+        assert_eq!(store.keys().unwrap(), vec![good.clone(), bad.clone()]);
+        assert_eq!(store.list().unwrap(), vec![token(&good, "rt-a")]);
+        assert!(store.remove(&bad).unwrap());
+        assert_eq!(store.keys().unwrap(), vec![good]);
     }
 
     #[test]
