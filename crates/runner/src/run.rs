@@ -119,11 +119,15 @@ impl<'a> Target<'a> {
         })?)
     }
 
-    /// The OAuth configuration of the profile (reads its `${env:..}` now).
-    pub fn oauth_config(&self) -> Result<OAuthConfig, RunError> {
-        Ok(OAuthConfig::from_profile(
+    /// The OAuth configuration of the profile (reads its `${env:..}` through `env` now).
+    pub fn oauth_config(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<OAuthConfig, RunError> {
+        Ok(OAuthConfig::from_profile_with_env(
             &self.profile.to_document(),
             &self.provider.to_document(),
+            env,
         )?)
     }
 }
@@ -175,24 +179,34 @@ impl Runtime {
     /// The runner's HTTP client, the token store under `$INTEG_STATE_DIR` (or the XDG
     /// state dir), and a limiter under `rate_limit`.
     pub fn new(rate_limit: Option<&integ_spec::model::RateLimit>) -> Result<Runtime, RunError> {
-        let client = crate::http::client().map_err(|e| AuthError::HttpClient(e.to_string()))?;
         let store = FileTokenStore::from_env().map_err(AuthError::from)?;
+        Runtime::with_store(Arc::new(store), rate_limit)
+    }
+
+    /// As [`Runtime::new`], with another token store.
+    pub fn with_store(
+        store: Arc<dyn TokenStore>,
+        rate_limit: Option<&integ_spec::model::RateLimit>,
+    ) -> Result<Runtime, RunError> {
+        let client = crate::http::client().map_err(|e| AuthError::HttpClient(e.to_string()))?;
         Ok(Runtime {
             client,
-            store: Arc::new(store),
+            store,
             limiter: RateLimiter::new(rate_limit),
             policy: RetryPolicy::default(),
         })
     }
 
-    /// Opens the session of `target` for `user`.
+    /// Opens the session of `target` for `user`; the profile's `${env:..}` are read
+    /// through `env`.
     pub async fn session(
         &self,
         target: &Target<'_>,
         user: Option<&str>,
         interaction: Interaction,
+        env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Session, RunError> {
-        let config = target.oauth_config()?;
+        let config = target.oauth_config(env)?;
         Ok(Session::open(config, self.store.clone(), user, interaction).await?)
     }
 

@@ -126,7 +126,10 @@ pub fn run(args: Args) -> ExitCode {
             Ok(rt) => rt,
             Err(e) => return fail(&e),
         };
-        let session = match rt.session(&target, args.user.as_deref(), interaction).await {
+        let session = match rt
+            .session(&target, args.user.as_deref(), interaction, &env)
+            .await
+        {
             Ok(s) => s,
             Err(e) => return fail(&e),
         };
