@@ -96,7 +96,7 @@ pub fn run(args: Args) -> ExitCode {
     init_tracing();
     let store = match FileTokenStore::from_env() {
         Ok(s) => s,
-        Err(e) => return fail(&AuthError::from(e)),
+        Err(e) => return CmdError::from(e).report(),
     };
     let result = match args.command {
         AuthCommand::Status(a) => status(&store, a),
@@ -106,7 +106,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(e) => fail(&e),
+        Err(e) => e.report(),
     }
 }
 
@@ -140,37 +140,14 @@ impl From<auth::StoreError> for CmdError {
     }
 }
 
-fn fail(e: &dyn Failure) -> ExitCode {
-    eprintln!("error: {}", e.message());
-    ExitCode::from(e.code())
-}
-
-trait Failure {
-    fn message(&self) -> String;
-    fn code(&self) -> u8;
-}
-
-impl Failure for AuthError {
-    fn message(&self) -> String {
-        self.to_string()
-    }
-    fn code(&self) -> u8 {
-        self.exit_code()
-    }
-}
-
-impl Failure for CmdError {
-    fn message(&self) -> String {
-        match self {
-            CmdError::Auth(e) => e.to_string(),
-            CmdError::Usage(m) => m.clone(),
-        }
-    }
-    fn code(&self) -> u8 {
-        match self {
-            CmdError::Auth(e) => e.exit_code(),
-            CmdError::Usage(_) => EXIT_USAGE,
-        }
+impl CmdError {
+    fn report(&self) -> ExitCode {
+        let (message, code) = match self {
+            CmdError::Auth(e) => (e.to_string(), e.exit_code()),
+            CmdError::Usage(m) => (m.clone(), EXIT_USAGE),
+        };
+        eprintln!("error: {message}");
+        ExitCode::from(code)
     }
 }
 
