@@ -143,8 +143,14 @@ impl PendingLogin {
         let listener = self.listener;
         let acceptor = tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
+                let stream = match listener.accept().await {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // E.g. out of file descriptors: wait instead of spinning.
+                        tracing::debug!(error = %e, "accepting a callback connection failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
                 };
                 let tx = tx.clone();
                 // Each connection on its own: a browser's idle pre-connection must not

@@ -130,7 +130,9 @@ fn encode(s: &str) -> String {
     out
 }
 
-/// A stored token set. Secrets are [`Secret`]s, so printing one shows `[redacted]`.
+/// A stored token set. Secrets are [`Secret`]s, so printing one shows `[redacted]`; but
+/// its `Serialize` writes them in clear, for the store's files only — never serialize
+/// one for output.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredToken {
