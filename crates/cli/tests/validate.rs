@@ -49,7 +49,7 @@ fn validate_reports_every_fixture_and_exits_1() {
     let summary = stdout.lines().last().unwrap_or_default();
     assert_eq!(
         summary,
-        "18 errors, 0 warnings in 17 files (1 document valid)"
+        "19 errors, 0 warnings in 18 files (1 document valid)"
     );
 }
 

@@ -400,6 +400,24 @@ impl<'t> Reader<'t> {
             return;
         }
         let Some(pointer) = Self::child_pointer(d) else {
+            let before = self.text[..span.start].trim_end();
+            if before.ends_with('{') && self.text[span.start..].starts_with('{') {
+                // `key: {{ inputs.x }}` unquoted: YAML reads a mapping inside a mapping.
+                let start = before.len() - 1;
+                let line_end = self.text[start..]
+                    .find('\n')
+                    .map_or(self.text.len(), |i| start + i);
+                let end = self.text[start..line_end]
+                    .rfind("}}")
+                    .map_or(line_end, |i| start + i + 2);
+                self.abandon(
+                    d,
+                    Span::new(start, end),
+                    "an unquoted `{{` starts a YAML mapping, not a template".to_string(),
+                    "quote the whole value, e.g. `\"{{ inputs.id }}\"`",
+                );
+                return;
+            }
             self.abandon(
                 d,
                 span,

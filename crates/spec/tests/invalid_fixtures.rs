@@ -199,6 +199,16 @@ fixture_test!(
     ),]
 );
 
+fixture_test!(
+    unquoted_template_is_explained,
+    "unquoted-template.yaml",
+    [(
+        8,
+        11,
+        "an unquoted `{{` starts a YAML mapping, not a template"
+    ),]
+);
+
 #[test]
 fn every_fixture_has_a_test() {
     let dir = fixture("");
