@@ -4,6 +4,7 @@
 //! of our own (jsonschema's wording is made for JSON, not for someone editing YAML).
 
 use jsonschema::error::{ValidationError, ValidationErrorKind};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::diag::{Diagnostic, Span};
@@ -146,9 +147,9 @@ fn check(cx: &mut Ctx<'_>, value: &Value) -> Option<Checked> {
         return None;
     }
     let typed = match kind {
-        Kind::Provider => serde_json::from_value(value.clone()).map(Checked::Provider),
-        Kind::AuthProfile => serde_json::from_value(value.clone()).map(Checked::AuthProfile),
-        Kind::Action => serde_json::from_value(value.clone()).map(Checked::Action),
+        Kind::Provider => Provider::deserialize(value).map(Checked::Provider),
+        Kind::AuthProfile => AuthProfile::deserialize(value).map(Checked::AuthProfile),
+        Kind::Action => Action::deserialize(value).map(Checked::Action),
     };
     match typed {
         Ok(t) => Some(t),

@@ -268,9 +268,9 @@ fn load_text(
     let syntax_failed = !read.diagnostics.is_empty();
     diagnostics.extend(read.diagnostics);
     // An empty document (`---` with nothing after it) is skipped when the file has others.
-    let non_empty: Vec<&yaml::YamlDoc> = read
+    let non_empty: Vec<yaml::YamlDoc> = read
         .docs
-        .iter()
+        .into_iter()
         .filter(|d| !(d.value.is_null() && d.spans.nearest("").value.is_empty()))
         .collect();
     if non_empty.is_empty() && !syntax_failed {
@@ -287,8 +287,8 @@ fn load_text(
         ));
     }
     for doc in non_empty {
-        let spans = Arc::new(doc.spans.clone());
-        let checked = check_document(id, &text, doc, &mut diagnostics).filter(|_| doc.clean);
+        let checked = check_document(id, &text, &doc, &mut diagnostics).filter(|_| doc.clean);
+        let spans = Arc::new(doc.spans);
         match checked {
             Some(Checked::Provider(p)) => providers.push(Loaded {
                 file: id,
