@@ -211,7 +211,7 @@ pub fn parse_input(raw: &str, schema: &Value) -> Result<(String, Value), String>
         .and_then(Value::as_str)
         == Some("string");
     let value = match serde_json::from_str::<Value>(text) {
-        Ok(v) if !(declared_string && !v.is_string()) => v,
+        Ok(v) if !declared_string || v.is_string() => v,
         _ => Value::String(text.to_string()),
     };
     Ok((key.to_string(), value))

@@ -358,12 +358,11 @@ fn collect_tokens(v: &Value, out: &mut Vec<String>) {
         Value::Object(m) => {
             for (k, v) in m {
                 let k = k.to_ascii_lowercase().replace('_', "");
-                if k == "accesstoken" || k == "refreshtoken" {
-                    if let Value::String(s) = v {
-                        if s.len() >= 8 {
-                            out.push(s.clone());
-                        }
-                    }
+                if let Value::String(s) = v
+                    && (k == "accesstoken" || k == "refreshtoken")
+                    && s.len() >= 8
+                {
+                    out.push(s.clone());
                 }
                 collect_tokens(v, out);
             }
