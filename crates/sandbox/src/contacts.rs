@@ -650,7 +650,11 @@ pub(crate) async fn search(State(app): AppState, req: ApiRequest) -> Response {
     api::run(&app, &SEARCH, req, |cx| {
         let location_id = cx.body_str("locationId").unwrap_or_default();
         cx.check_location(location_id)?;
-        let page_limit = cx.body["pageLimit"].as_f64().unwrap_or(0.0);
+        let page_limit = cx
+            .body
+            .get("pageLimit")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0);
         let page = cx.body.get("page").and_then(Value::as_f64).unwrap_or(1.0);
         let mut errors = Vec::new();
         if !(1.0..=500.0).contains(&page_limit) || page_limit.fract() != 0.0 {
@@ -794,7 +798,7 @@ pub(crate) async fn add_tags(
         let mut store = write(&cx.app.contacts);
         let contact = owned_mut(&mut store, &cx, &contact_id)?;
         let mut tags = contact.tags();
-        tags.extend(value_strings(&cx.body["tags"]));
+        tags.extend(cx.body.get("tags").map(value_strings).unwrap_or_default());
         contact.set_tags(dedup(tags));
         contact.date_updated = util::now_iso();
         Ok((StatusCode::CREATED, json!({"tags": contact.tags()})))
@@ -809,7 +813,7 @@ pub(crate) async fn remove_tags(
     api::run(&app, &REMOVE_TAGS, req, |cx| {
         let mut store = write(&cx.app.contacts);
         let contact = owned_mut(&mut store, &cx, &contact_id)?;
-        let gone = value_strings(&cx.body["tags"]);
+        let gone = cx.body.get("tags").map(value_strings).unwrap_or_default();
         let kept: Vec<String> = contact
             .tags()
             .into_iter()

@@ -402,6 +402,10 @@ pub(crate) async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let params = parse_params(&body);
+    // Counted before any fault, so a test sees every attempt a client made.
+    let grant_type = params.get("grant_type").cloned().unwrap_or_default();
+    *lock(&app.stats).token_grants.entry(grant_type).or_default() += 1;
     let (fault, delay) = lock(&app.dice).token();
     match fault {
         TokenFault::None => {}
@@ -411,9 +415,6 @@ pub(crate) async fn token(
                 .into_response();
         }
     }
-    let params = parse_params(&body);
-    let grant_type = params.get("grant_type").cloned().unwrap_or_default();
-    *lock(&app.stats).token_grants.entry(grant_type).or_default() += 1;
     match exchange(&app, &headers, &params) {
         Ok(body) => (
             StatusCode::OK,

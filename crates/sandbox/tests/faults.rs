@@ -201,8 +201,9 @@ async fn a_failing_token_endpoint_answers_500_until_switched_back() {
     let reply = env.token(&form).await;
     assert_error(&reply, 500, json!("Internal server error"));
     env.sandbox.set_faults(Faults::none());
-    // The failed attempt did not consume the code.
+    // The failed attempt did not consume the code, and both attempts are counted.
     assert_eq!(env.token(&form).await.status, StatusCode::OK);
+    assert_eq!(env.sandbox.stats().token_requests("authorization_code"), 2);
 }
 
 #[tokio::test]
