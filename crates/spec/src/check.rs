@@ -362,6 +362,28 @@ fn map_error(cx: &mut Ctx<'_>, root: &Value, instance: &Value, error: &Validatio
                 "use lowercase letters, digits, `-` and `_`, starting and ending with a letter or digit (at most 64 characters)".into(),
             );
         }
+        ValidationErrorKind::Minimum { limit } => {
+            let found = here.map(scalar_text).unwrap_or_default();
+            cx.push(
+                cx.value_span(&path),
+                format!(
+                    "`{}` must be at least {limit}, found {found}",
+                    last_key(&path)
+                ),
+                format!("use a value of {limit} or more"),
+            );
+        }
+        ValidationErrorKind::Maximum { limit } => {
+            let found = here.map(scalar_text).unwrap_or_default();
+            cx.push(
+                cx.value_span(&path),
+                format!(
+                    "`{}` must be at most {limit}, found {found}",
+                    last_key(&path)
+                ),
+                format!("use a value of {limit} or less"),
+            );
+        }
         _ => generic(cx, &path, error),
     }
 }

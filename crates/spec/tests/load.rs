@@ -327,3 +327,62 @@ fn shipped_specs_load_without_diagnostics() {
     assert!(out.workspace.provider("highlevel").is_some());
     assert!(out.workspace.find_action("update_contact").is_ok());
 }
+
+#[test]
+fn a_number_below_the_minimum_points_at_the_value() {
+    let text = PROVIDER.replace(
+        "  auth:",
+        "  rateLimit: { requests: 0, perSeconds: 10 }\n  auth:",
+    );
+    let out = one(&text);
+    assert_eq!(
+        places(&out),
+        [(6, 26, "`requests` must be at least 1, found 0".to_string())]
+    );
+    assert_eq!(
+        out.diagnostics[0].help.as_deref(),
+        Some("use a value of 1 or more")
+    );
+}
+
+#[test]
+fn collect_files_walks_directories_sorted_and_takes_named_files_as_they_are() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("b/c")).expect("mkdir");
+    for name in [
+        "b/c/z.yaml",
+        "b/a.yml",
+        "b/notes.txt",
+        "a.yaml",
+        "plain.conf",
+    ] {
+        std::fs::write(root.join(name), "").expect("write");
+    }
+    let files =
+        integ_spec::collect_files(&[root.join("b"), root.join("a.yaml"), root.join("plain.conf")])
+            .expect("collect");
+    let rel: Vec<String> = files
+        .iter()
+        .map(|f| {
+            f.strip_prefix(root)
+                .expect("under root")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(rel, ["b/a.yml", "b/c/z.yaml", "a.yaml", "plain.conf"]);
+    let missing = integ_spec::collect_files(&[root.join("nope")]).expect_err("missing path");
+    assert!(matches!(missing, integ_spec::LoadError::NotFound { .. }));
+}
+
+#[test]
+fn the_colour_report_carries_the_same_text() {
+    let out = one("apiVersion: integ/v1\nkind: Acton\n");
+    let plain = render::human(&out.workspace.files, &out.diagnostics[0], false);
+    let colour = render::human(&out.workspace.files, &out.diagnostics[0], true);
+    assert!(colour.contains("\u{1b}["), "colour output has ANSI escapes");
+    assert!(!plain.contains("\u{1b}["));
+    assert!(plain.contains("t.yaml:2:7"), "{plain}");
+    assert!(plain.contains("help: did you mean `Action`?"), "{plain}");
+}
