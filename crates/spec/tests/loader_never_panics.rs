@@ -1,5 +1,5 @@
 //! Whatever the bytes, the loader returns (no panic, no hang), and every diagnostic's span
-//! lies within its file's text on character boundaries.
+//! lies within its file's text on character boundaries and renders.
 
 use std::path::PathBuf;
 
@@ -16,7 +16,15 @@ fn check_output(out: &integ_spec::LoadOutput) {
         );
         assert!(text.is_char_boundary(d.span.start) && text.is_char_boundary(d.span.end));
         assert!(d.help.is_some());
+        // Rendering never panics either, even at the end of the text.
+        let rendered = integ_spec::render::human(&out.workspace.files, d, false);
+        assert!(
+            rendered.starts_with("schema") && rendered.contains("help:"),
+            "{rendered}"
+        );
     }
+    let json = integ_spec::render::json(&out.workspace.files, &out.diagnostics);
+    assert_eq!(json.as_array().map(Vec::len), Some(out.diagnostics.len()));
 }
 
 proptest! {
