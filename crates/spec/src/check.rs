@@ -468,14 +468,56 @@ fn scalar_range_span(text: &str, scalar: Span, value: &str, range: std::ops::Ran
         None
     };
     match offset {
-        Some(o) if range.end <= value.len() => {
+        Some(o)
+            if range.start <= range.end
+                && value.is_char_boundary(range.start)
+                && value.is_char_boundary(range.end) =>
+        {
+            // An empty range (e.g. "expected `}}` here") underlines the character there.
+            let next = value[range.end..].chars().next().map_or(0, char::len_utf8);
             let end = if range.is_empty() {
-                range.end + 1
+                range.end + next
             } else {
                 range.end
             };
             Span::new(o + range.start, (o + end).min(scalar.end))
         }
         _ => scalar,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_ranges_map_into_plain_and_quoted_scalars() {
+        let text = r#"a: x{{ y"#;
+        assert_eq!(
+            scalar_range_span(text, Span::new(3, 8), "x{{ y", 1..3),
+            Span::new(4, 6)
+        );
+        let text = r#"a: "x{{ y""#;
+        assert_eq!(
+            scalar_range_span(text, Span::new(3, 10), "x{{ y", 1..3),
+            Span::new(5, 7)
+        );
+    }
+
+    #[test]
+    fn escaped_scalars_fall_back_to_the_whole_scalar() {
+        let text = r#"a: "x\u0041{{""#;
+        let scalar = Span::new(3, text.len());
+        assert_eq!(scalar_range_span(text, scalar, "xA{{", 2..4), scalar);
+    }
+
+    #[test]
+    fn an_empty_range_underlines_one_whole_character() {
+        let text = "a: {{ é";
+        let scalar = Span::new(3, text.len());
+        assert_eq!(
+            scalar_range_span(text, scalar, "{{ é", 3..3),
+            Span::new(6, 8)
+        );
     }
 }
