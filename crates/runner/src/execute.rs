@@ -182,6 +182,10 @@ impl<C: Credentials> Sender<'_, C> {
                     self.limiter.observe(&self.limit_key, &headers);
                     self.judge(status, &headers, body, attempt)
                 }
+                Err(e) if e.is_builder() => Verdict::Fail(ExecError::Build(
+                    // Without the URL: its query may hold a secret.
+                    e.without_url().to_string(),
+                )),
                 Err(e) => {
                     let message = describe_transport(&e);
                     // Not connected: nothing was sent, so any method may go again.

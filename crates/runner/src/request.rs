@@ -63,6 +63,8 @@ pub enum BuildError {
     MissingEnv { name: String },
     #[error("`{value}` cannot be a path parameter (empty, `.` and `..` would change the path)")]
     BadPathValue { value: String },
+    #[error("header `{name}` would hold a line break or control character")]
+    BadHeaderValue { name: String },
     #[error("the path needs input `{name}`, which was not given")]
     MissingPathInput { name: String },
     #[error(
@@ -480,6 +482,12 @@ fn build_one(ctx: &Context, mode: Mode) -> Result<BuiltRequest, BuildError> {
             headers.push((f.key.clone(), v.clone()));
         }
     }
+    if let Some((name, _)) = headers
+        .iter()
+        .find(|(_, v)| v.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f))
+    {
+        return Err(BuildError::BadHeaderValue { name: name.clone() });
+    }
     headers.push(("Accept".to_string(), "application/json".to_string()));
 
     // Body: only when the action has one; body fields only then.
@@ -713,6 +721,20 @@ mod tests {
         let shown = format!("{:?} {}", p.shown, p.shown.curl(true));
         assert!(!shown.contains("s3cr3t"), "{shown}");
         assert!(shown.contains("X-Key: k=***"));
+    }
+
+    #[test]
+    fn a_header_value_cannot_smuggle_a_line_break() {
+        let mut a = action(HttpMethod::Get, "/x", None);
+        a.headers
+            .insert("X-Name".into(), "{{ inputs.name }}".into());
+        let err = run(&a, &profile(vec![]), json!({"name": "a\r\nX-Evil: 1"})).unwrap_err();
+        assert_eq!(
+            err,
+            BuildError::BadHeaderValue {
+                name: "X-Name".into()
+            }
+        );
     }
 
     #[test]
