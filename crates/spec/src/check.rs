@@ -37,6 +37,13 @@ impl Ctx<'_> {
             .push(schema_diagnostic(self.file, span, message, help));
     }
 
+    /// Sets the short label shown under the underline of the last diagnostic.
+    fn label(&mut self, text: impl Into<String>) {
+        if let Some(d) = self.out.last_mut() {
+            d.label = Some(text.into());
+        }
+    }
+
     fn value_span(&self, pointer: &str) -> Span {
         self.spans.nearest(pointer).value
     }
@@ -109,6 +116,9 @@ fn check(cx: &mut Ctx<'_>, value: &Value) -> Option<Checked> {
             format!("write `apiVersion: {API_VERSION}`"),
         ),
     }
+    if obj.get("apiVersion").is_some_and(|v| v != API_VERSION) {
+        cx.label("unknown apiVersion");
+    }
     let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
     let kind = match obj.get("kind") {
         None => {
@@ -134,6 +144,7 @@ fn check(cx: &mut Ctx<'_>, value: &Value) -> Option<Checked> {
                 ),
                 help,
             );
+            cx.label("unknown kind");
             None
         }
     };
@@ -280,6 +291,7 @@ fn map_error(cx: &mut Ctx<'_>, root: &Value, instance: &Value, error: &Validatio
                     ),
                     help,
                 );
+                cx.label("unknown field");
             }
         }
         ValidationErrorKind::Required { property } => {
@@ -297,6 +309,7 @@ fn map_error(cx: &mut Ctx<'_>, root: &Value, instance: &Value, error: &Validatio
                 ),
                 format!("add `{property}:`{description}"),
             );
+            cx.label(format!("`{property}` is missing here"));
         }
         ValidationErrorKind::Type { .. } => {
             let found = here.map_or("nothing", type_name);
@@ -307,6 +320,7 @@ fn map_error(cx: &mut Ctx<'_>, root: &Value, instance: &Value, error: &Validatio
                 format!("`{}` must be {word}, found {found}", last_key(&path)),
                 help.to_string(),
             );
+            cx.label(format!("expected {word}"));
         }
         ValidationErrorKind::Enum { .. } | ValidationErrorKind::Constant { .. } => {
             enum_error(cx, root, &path, here)
@@ -350,6 +364,7 @@ fn map_error(cx: &mut Ctx<'_>, root: &Value, instance: &Value, error: &Validatio
                     "a field may have `except` or `only`, not both".into(),
                     "keep `except` (the actions it is not sent with) or `only` (the only actions it is sent with)".into(),
                 );
+                cx.label("`except` is set too");
             } else {
                 generic(cx, &path, error);
             }
@@ -406,6 +421,7 @@ fn enum_error(cx: &mut Ctx<'_>, root: &Value, path: &str, here: Option<&Value>) 
         ),
         help,
     );
+    cx.label("unknown value");
 }
 
 fn generic(cx: &mut Ctx<'_>, path: &str, error: &ValidationError<'_>) {

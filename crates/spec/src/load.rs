@@ -245,6 +245,10 @@ fn load_bytes(id: FileId, path: PathBuf, bytes: Vec<u8>) -> FileResult {
                 format!("this file is not valid UTF-8 (byte 0x{bad:02X} at offset {at})"),
                 "save the file as UTF-8".into(),
             );
+            let d = Diagnostic {
+                label: Some("first bad byte".into()),
+                ..d
+            };
             let mut r = load_text(id, path, Arc::from(text), vec![d]);
             // A file that is not UTF-8 is shown, never used.
             r.providers.clear();

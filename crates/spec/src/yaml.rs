@@ -188,6 +188,12 @@ impl<'t> Reader<'t> {
         ));
     }
 
+    fn label_last(&mut self, text: &str) {
+        if let Some(d) = self.out.diagnostics.last_mut() {
+            d.label = Some(text.to_string());
+        }
+    }
+
     fn syntax_error(&mut self, e: &ScanError) {
         let mut start = self.conv.byte(e.marker().index()).min(self.text.len());
         let info = e.info();
@@ -223,6 +229,7 @@ impl<'t> Reader<'t> {
             )
         };
         self.diag(Span::new(start, end), message, help);
+        self.label_last("the parser stopped here");
     }
 
     fn run(&mut self) {
@@ -547,6 +554,7 @@ impl<'t> Reader<'t> {
                             format!("duplicate key `{key}` in this mapping"),
                             help,
                         ));
+                        self.label_last("second occurrence");
                     } else {
                         // Recorded now so a container value knows its key span.
                         d.spans.insert(

@@ -28,6 +28,9 @@ fn check(name: &str) -> (Vec<(usize, usize, String)>, String) {
         );
         let (line, col) = file.line_col(d.span.start);
         found.push((line, col, d.message.clone()));
+        if !rendered.is_empty() {
+            rendered.push('\n');
+        }
         rendered.push_str(&render::human(&out.workspace.files, d, false));
     }
     let full = file.path.display().to_string();
