@@ -386,3 +386,19 @@ fn the_colour_report_carries_the_same_text() {
     assert!(plain.contains("t.yaml:2:7"), "{plain}");
     assert!(plain.contains("help: did you mean `Action`?"), "{plain}");
 }
+
+#[test]
+fn a_byte_order_mark_and_crlf_line_ends_keep_positions_exact() {
+    let text = "\u{feff}apiVersion: integ/v1\r\nkind: Acton\r\nmetadata: { name: x }\r\n";
+    let out = one(text);
+    assert_eq!(
+        places(&out),
+        [(
+            2,
+            7,
+            "unknown kind `Acton`; expected one of Provider, AuthProfile, Action".to_string()
+        )]
+    );
+    let d = &out.diagnostics[0];
+    assert_eq!(&text[d.span.start..d.span.end], "Acton");
+}
