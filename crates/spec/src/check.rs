@@ -154,6 +154,9 @@ fn check(cx: &mut Ctx<'_>, value: &Value) -> Option<Checked> {
         map_error(cx, root, value, &error);
     }
     check_strings(cx, value);
+    if kind == Kind::Action {
+        check_input_schema(cx, value);
+    }
     if !cx.out.is_empty() {
         return None;
     }
@@ -429,6 +432,51 @@ fn generic(cx: &mut Ctx<'_>, path: &str, error: &ValidationError<'_>) {
         cx.value_span(path),
         format!("`{}` is invalid: {error}", last_key(path)),
         "see the schema of this kind in `schemas/`".into(),
+    );
+}
+
+/// JSON Schema's type names, for `input` schemas.
+const JSON_TYPES: [&str; 7] = [
+    "string", "number", "integer", "boolean", "object", "array", "null",
+];
+
+/// An action's `input` must itself be a valid JSON Schema (draft 2020-12): checked against
+/// the bundled meta-schema, the first problem reported at its node. An input that names
+/// another meta-schema with `$schema` is left to the runner (nothing is fetched here).
+fn check_input_schema(cx: &mut Ctx<'_>, value: &Value) {
+    let Some(input) = value.pointer("/spec/input").filter(|v| v.is_object()) else {
+        return;
+    };
+    let declared = input.get("$schema").and_then(Value::as_str);
+    if declared
+        .is_some_and(|s| s.trim_end_matches('#') != "https://json-schema.org/draft/2020-12/schema")
+    {
+        return;
+    }
+    let Err(error) = jsonschema::meta::validate(input) else {
+        return;
+    };
+    let inner = error.instance_path().as_str().to_string();
+    let pointer = format!("/spec/input{inner}");
+    let here = input.pointer(&inner);
+    if inner.ends_with("/type") || inner.contains("/type/") {
+        let name = here.map(scalar_text).unwrap_or_default();
+        let help = match did_you_mean(&name, JSON_TYPES) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("use one of {}", JSON_TYPES.join(", ")),
+        };
+        cx.push(
+            cx.value_span(&pointer),
+            format!("`{name}` is not a JSON Schema type"),
+            help,
+        );
+        cx.label("unknown type");
+        return;
+    }
+    cx.push(
+        cx.value_span(&pointer),
+        format!("the `input` schema is invalid here: {error}"),
+        "`input` is a JSON Schema (draft 2020-12) of the action's inputs".into(),
     );
 }
 

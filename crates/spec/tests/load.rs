@@ -402,3 +402,51 @@ fn a_byte_order_mark_and_crlf_line_ends_keep_positions_exact() {
     let d = &out.diagnostics[0];
     assert_eq!(&text[d.span.start..d.span.end], "Acton");
 }
+
+#[test]
+fn an_invalid_input_schema_points_at_the_bad_node() {
+    let text = "apiVersion: integ/v1
+kind: Action
+metadata: { name: get_contact }
+spec:
+  provider: highlevel
+  input:
+    type: object
+    properties:
+      contactId: { type: strng }
+  request: { method: GET, path: /contacts/ }
+";
+    let out = one(text);
+    assert_eq!(
+        places(&out),
+        [(9, 26, "`strng` is not a JSON Schema type".to_string())]
+    );
+    assert_eq!(
+        out.diagnostics[0].help.as_deref(),
+        Some("did you mean `string`?")
+    );
+}
+
+#[test]
+fn an_input_schema_with_a_bad_keyword_value_is_reported() {
+    let text = "apiVersion: integ/v1
+kind: Action
+metadata: { name: get_contact }
+spec:
+  provider: highlevel
+  input:
+    type: object
+    required: contactId
+  request: { method: GET, path: /contacts/ }
+";
+    let out = one(text);
+    let found = places(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0, found[0].1), (8, 15));
+    assert!(
+        found[0]
+            .2
+            .starts_with("the `input` schema is invalid here: "),
+        "{found:?}"
+    );
+}
