@@ -147,3 +147,17 @@ fn schema_writes_files_that_then_check_and_check_fails_after_an_edit() {
         "{stderr}"
     );
 }
+
+#[test]
+fn validate_human_output_is_reports_then_a_summary() {
+    let out = integ()
+        .args([
+            "validate",
+            "tests/fixtures/invalid/wrong-type.yaml",
+            "tests/fixtures/invalid/duplicate-key.yaml",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
