@@ -85,6 +85,23 @@ pub(crate) fn check_document(
     cx.out.sort_by_key(|d| (d.span.start, d.span.end));
     cx.out
         .dedup_by(|a, b| a.span == b.span && a.message == b.message);
+    // A value of the wrong type also fails its `enum`/`const`; the type says it all.
+    let wrong_type: Vec<Span> = cx
+        .out
+        .iter()
+        .filter(|d| {
+            d.label
+                .as_deref()
+                .is_some_and(|l| l.starts_with("expected "))
+        })
+        .map(|d| d.span)
+        .collect();
+    cx.out.retain(|d| {
+        !wrong_type.contains(&d.span)
+            || d.label
+                .as_deref()
+                .is_some_and(|l| l.starts_with("expected "))
+    });
     let ok = cx.out.is_empty();
     out.append(&mut cx.out);
     if ok { typed } else { None }

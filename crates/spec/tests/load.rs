@@ -450,3 +450,23 @@ spec:
         "{found:?}"
     );
 }
+
+#[test]
+fn a_wrong_type_is_reported_once_not_also_as_a_bad_enum_value() {
+    let text = "apiVersion: integ/v1
+kind: Action
+metadata: { name: get_contact }
+spec:
+  provider: highlevel
+  request: { method: 5, path: /contacts/ }
+";
+    let out = one(text);
+    assert_eq!(
+        places(&out),
+        [(
+            6,
+            22,
+            "`method` must be a string, found an integer".to_string()
+        )]
+    );
+}
