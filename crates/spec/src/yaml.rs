@@ -20,6 +20,8 @@ use crate::workspace::{FileId, NodeSpan, SpanMap};
 pub const MAX_DEPTH: usize = 128;
 /// How many nodes alias expansion may add to one document.
 pub const ALIAS_BUDGET: usize = 100_000;
+/// How many nodes anchors may copy in one document (each anchored value is kept).
+pub const ANCHOR_BUDGET: usize = 1_000_000;
 
 /// One YAML document of a file.
 #[derive(Debug)]
@@ -144,6 +146,7 @@ struct DocState {
     spans: SpanMap,
     anchors: HashMap<usize, Anchored>,
     alias_nodes: usize,
+    anchored_nodes: usize,
     root: Option<Value>,
     root_span: Span,
     /// Set after a fatal problem in this document: skip its remaining events.
@@ -159,6 +162,7 @@ impl DocState {
             spans: SpanMap::default(),
             anchors: HashMap::new(),
             alias_nodes: 0,
+            anchored_nodes: 0,
             root: None,
             root_span: Span::default(),
             abandoned: false,
@@ -478,6 +482,17 @@ impl<'t> Reader<'t> {
 
     fn attach(&mut self, d: &mut DocState, node: Node) {
         if node.anchor != 0 {
+            // Each anchored value is copied once; nested anchors over a big value would
+            // copy it once per level.
+            if d.anchored_nodes + node.nodes > ANCHOR_BUDGET {
+                let msg = format!(
+                    "anchored values in this document copy more than {ANCHOR_BUDGET} nodes"
+                );
+                self.abandon(d, node.span, msg, "use fewer anchors around large values");
+                drop_value_iteratively(node.value);
+                return;
+            }
+            d.anchored_nodes += node.nodes;
             d.anchors.insert(
                 node.anchor,
                 Anchored {

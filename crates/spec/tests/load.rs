@@ -470,3 +470,19 @@ spec:
         )]
     );
 }
+
+#[test]
+fn nested_anchors_around_a_large_value_are_a_diagnostic() {
+    let items = "1,".repeat(400_000);
+    let text = format!("a: &a0 [&a1 [&a2 [&a3 [{items}]]]]\n");
+    let out = one(&text);
+    let found = places(&out);
+    assert_eq!(
+        found,
+        [(
+            1,
+            9,
+            "anchored values in this document copy more than 1000000 nodes".to_string()
+        )]
+    );
+}
