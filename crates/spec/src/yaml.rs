@@ -22,6 +22,8 @@ pub const MAX_DEPTH: usize = 128;
 pub const ALIAS_BUDGET: usize = 100_000;
 /// How many nodes anchors may copy in one document (each anchored value is kept).
 pub const ANCHOR_BUDGET: usize = 1_000_000;
+/// Bytes of JSON pointers the span map of one document may hold.
+pub const POINTER_BUDGET: usize = 64 * 1024 * 1024;
 
 /// One YAML document of a file.
 #[derive(Debug)]
@@ -147,6 +149,7 @@ struct DocState {
     anchors: HashMap<usize, Anchored>,
     alias_nodes: usize,
     anchored_nodes: usize,
+    pointer_bytes: usize,
     root: Option<Value>,
     root_span: Span,
     /// Set after a fatal problem in this document: skip its remaining events.
@@ -163,6 +166,7 @@ impl DocState {
             anchors: HashMap::new(),
             alias_nodes: 0,
             anchored_nodes: 0,
+            pointer_bytes: 0,
             root: None,
             root_span: Span::default(),
             abandoned: false,
@@ -481,6 +485,16 @@ impl<'t> Reader<'t> {
     }
 
     fn attach(&mut self, d: &mut DocState, node: Node) {
+        // Every node's pointer repeats its ancestors' keys: long keys nested deep over many
+        // nodes would make the span map huge.
+        if d.pointer_bytes > POINTER_BUDGET {
+            let msg =
+                "this document is too large to map (very long keys, nested deep, over many values)"
+                    .to_string();
+            self.abandon(d, node.span, msg, "use shorter keys or split the document");
+            drop_value_iteratively(node.value);
+            return;
+        }
         if node.anchor != 0 {
             // Each anchored value is copied once; nested anchors over a big value would
             // copy it once per level.
@@ -511,6 +525,7 @@ impl<'t> Reader<'t> {
         top.depth_below = top.depth_below.max(node.depth);
         top.end = top.end.max(node.span.end);
         let pointer_base = top.pointer.clone();
+        d.pointer_bytes += pointer_base.len() + 8;
         match &mut top.container {
             Container::Seq(items) => {
                 let pointer = format!("{pointer_base}/{}", items.len());

@@ -486,3 +486,19 @@ fn nested_anchors_around_a_large_value_are_a_diagnostic() {
         )]
     );
 }
+
+#[test]
+fn long_keys_nested_deep_over_many_values_are_a_diagnostic() {
+    let key = "k".repeat(1000);
+    let open: String = (0..100).map(|i| format!("{{{key}{i}: ")).collect();
+    let close = "}".repeat(100);
+    let items = "1,".repeat(100_000);
+    let text = format!("{open}[{items}]{close}\n");
+    let out = one(&text);
+    let found = places(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0].2,
+        "this document is too large to map (very long keys, nested deep, over many values)"
+    );
+}
