@@ -443,6 +443,7 @@ fn hostile_files_give_findings_not_panics() {
     .unwrap();
     std::fs::write(p.join("bare.yaml"), "just a string\n").unwrap();
     std::fs::write(p.join("null-doc.yaml"), "---\n---\n~\n").unwrap();
+    std::fs::write(p.join("huge.yaml"), "a: b\n".repeat(50 * 1024 * 1024 / 5)).unwrap();
     let out = integ()
         .args(["lint", p.to_str().unwrap(), "--format", "json"])
         .timeout(Duration::from_secs(30))

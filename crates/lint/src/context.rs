@@ -13,8 +13,9 @@ pub struct ProviderIndex<'w> {
     pub provider: Option<&'w Loaded<Provider>>,
     pub actions: Vec<&'w Loaded<Action>>,
     pub profiles: Vec<&'w Loaded<AuthProfile>>,
-    /// Action name -> positions in `actions` (more than one only when names collide).
-    pub action_by_name: HashMap<&'w str, Vec<usize>>,
+    /// (action name, position in `actions`), sorted by name: looked up by binary search
+    /// (one allocation per provider instead of one per action).
+    action_names: Vec<(&'w str, usize)>,
 }
 
 impl<'w> ProviderIndex<'w> {
@@ -24,12 +25,27 @@ impl<'w> ProviderIndex<'w> {
             provider: None,
             actions: Vec::new(),
             profiles: Vec::new(),
-            action_by_name: HashMap::new(),
+            action_names: Vec::new(),
         }
     }
 
     pub fn has_action(&self, name: &str) -> bool {
-        self.action_by_name.contains_key(name)
+        self.actions_named(name).next().is_some()
+    }
+
+    /// Positions in `actions` of the actions called `name` (more than one only when
+    /// names collide).
+    pub fn actions_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = usize> + 'a {
+        let start = self.action_names.partition_point(|(n, _)| *n < name);
+        self.action_names[start..]
+            .iter()
+            .take_while(move |(n, _)| *n == name)
+            .map(|(_, i)| *i)
+    }
+
+    /// Every action name, sorted (with repeats when names collide).
+    pub fn action_names(&self) -> impl Iterator<Item = &'w str> + '_ {
+        self.action_names.iter().map(|(n, _)| *n)
     }
 }
 
@@ -58,15 +74,16 @@ impl<'w> LintContext<'w> {
             let idx = ctx.index_of(&a.doc.spec.provider);
             let group = &mut ctx.providers[idx];
             group
-                .action_by_name
-                .entry(&a.doc.metadata.name)
-                .or_default()
-                .push(group.actions.len());
+                .action_names
+                .push((&a.doc.metadata.name, group.actions.len()));
             group.actions.push(a);
         }
         for p in &ws.profiles {
             let idx = ctx.index_of(&p.doc.spec.provider);
             ctx.providers[idx].profiles.push(p);
+        }
+        for group in &mut ctx.providers {
+            group.action_names.sort_unstable();
         }
         ctx
     }

@@ -89,6 +89,17 @@ pub fn parse_url(s: &str) -> Option<UrlParts> {
     })
 }
 
+/// Parses each distinct URL once: the profiles of a provider mostly repeat the same
+/// few URLs, so a large workspace parses a handful instead of thousands.
+#[derive(Debug, Default)]
+pub struct UrlCache<'w>(std::collections::HashMap<&'w str, Option<UrlParts>>);
+
+impl<'w> UrlCache<'w> {
+    pub fn get(&mut self, s: &'w str) -> Option<&UrlParts> {
+        self.0.entry(s).or_insert_with(|| parse_url(s)).as_ref()
+    }
+}
+
 /// Loopback hosts: `localhost`, 127.0.0.0/8 and `::1`. A profile may point at a local
 /// sandbox over plain HTTP, and tokens sent there never leave the machine.
 pub fn is_loopback(host: &str) -> bool {

@@ -79,34 +79,41 @@ impl Gate<'_> {
     }
 }
 
-fn gate_of<'w>(provider: &ProviderIndex<'w>, action: &'w Loaded<Action>) -> Gate<'w> {
+/// The accepted keys of each part of `action` that the API checks: `None` where the
+/// part is not strict, the action does not say what it accepts, or (body) it sends no
+/// JSON body.
+type RawGate<'w> = (Option<&'w [String]>, Option<&'w [String]>);
+
+fn raw_gate<'w>(provider: &ProviderIndex<'w>, action: &'w Loaded<Action>) -> RawGate<'w> {
     let spec = &action.doc.spec;
-    let provider_strict = provider.provider.map(|p| &p.doc.spec.strict);
-    let strict = |own: Option<bool>, inherited: Option<Option<bool>>| {
-        own.or(inherited.flatten()).unwrap_or(false)
-    };
-    let sorted = |keys: &'w Option<Vec<String>>| {
-        keys.as_ref().map(|k| {
-            let mut v: Vec<&str> = k.iter().map(String::as_str).collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        })
-    };
-    let query_strict = strict(spec.strict.query, provider_strict.map(|s| s.query));
-    let body_strict = strict(spec.strict.body, provider_strict.map(|s| s.body));
-    Gate {
-        query: if query_strict {
-            sorted(&spec.request.accepts.query)
-        } else {
-            None
-        },
-        body: if body_strict && spec.request.body.is_some() {
-            sorted(&spec.request.accepts.body)
-        } else {
-            None
-        },
-    }
+    let inherited = provider.provider.map(|p| &p.doc.spec.strict);
+    let query_strict = spec
+        .strict
+        .query
+        .or(inherited.and_then(|s| s.query))
+        .unwrap_or(false);
+    let body_strict = spec
+        .strict
+        .body
+        .or(inherited.and_then(|s| s.body))
+        .unwrap_or(false);
+    let accepts = &spec.request.accepts;
+    (
+        accepts.query.as_deref().filter(|_| query_strict),
+        accepts
+            .body
+            .as_deref()
+            .filter(|_| body_strict && spec.request.body.is_some()),
+    )
+}
+
+fn sorted(keys: Option<&[String]>) -> Option<Vec<&str>> {
+    keys.map(|k| {
+        let mut v: Vec<&str> = k.iter().map(String::as_str).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    })
 }
 
 fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
@@ -124,15 +131,23 @@ fn check_provider(ctx: &LintContext<'_>, provider: &ProviderIndex<'_>, out: &mut
     }
     let mut gates: Vec<(Gate<'_>, Vec<usize>)> = Vec::new();
     let mut gate_ids: HashMap<Gate<'_>, usize> = HashMap::new();
+    // Most actions repeat a few `accepts` lists verbatim: sort each distinct list once.
+    let mut raw_ids: HashMap<RawGate<'_>, usize> = HashMap::new();
     let mut gate_of_action = vec![usize::MAX; provider.actions.len()];
     for (i, action) in provider.actions.iter().enumerate() {
-        let gate = gate_of(provider, action);
-        if gate.query.is_none() && gate.body.is_none() {
+        let raw = raw_gate(provider, action);
+        if raw == (None, None) {
             continue;
         }
-        let id = *gate_ids.entry(gate.clone()).or_insert_with(|| {
-            gates.push((gate, Vec::new()));
-            gates.len() - 1
+        let id = *raw_ids.entry(raw).or_insert_with(|| {
+            let gate = Gate {
+                query: sorted(raw.0),
+                body: sorted(raw.1),
+            };
+            *gate_ids.entry(gate.clone()).or_insert_with(|| {
+                gates.push((gate, Vec::new()));
+                gates.len() - 1
+            })
         });
         gates[id].1.push(i);
         gate_of_action[i] = id;
@@ -185,12 +200,7 @@ fn rejecting_actions(
     let mut found = Vec::new();
     if let Some(only) = &field.only {
         for name in only {
-            for &i in provider
-                .action_by_name
-                .get(name.as_str())
-                .into_iter()
-                .flatten()
-            {
+            for i in provider.actions_named(name) {
                 if rejects(i) && !found.contains(&i) {
                     found.push(i);
                 }

@@ -22,8 +22,6 @@
 //!   name: update_contact_v2
 //! ```
 
-use std::collections::HashMap;
-
 use integ_spec::{Diagnostic, FileId, Loaded, Severity, Span, Workspace};
 
 use crate::context::LintContext;
@@ -53,75 +51,93 @@ fn site<T>(d: &Loaded<T>) -> Site {
     }
 }
 
+/// Reports every document of a group sharing one name but the first (by file path,
+/// then position in the file).
 fn report(
     ws: &Workspace,
     kind: &str,
-    scope: &str,
-    groups: HashMap<(&str, &str), Vec<Site>>,
+    provider: &str,
+    name: &str,
+    mut sites: Vec<Site>,
     out: &mut Vec<Diagnostic>,
 ) {
-    for ((provider, name), mut sites) in groups {
-        if sites.len() < 2 {
-            continue;
-        }
-        sites.sort_by(|a, b| {
-            (&ws.file(a.file).path, a.doc_index).cmp(&(&ws.file(b.file).path, b.doc_index))
-        });
-        let first = &sites[0];
-        let first_file = ws.file(first.file);
-        let (line, col) = first_file.line_col(first.span.start);
-        for dup in &sites[1..] {
-            let within = if scope.is_empty() {
-                String::new()
-            } else {
-                format!(" of provider `{provider}`")
-            };
-            let mut d = RULE.diagnostic(
-                dup.file,
-                dup.span,
-                format!(
-                    "another {kind}{within} is already named `{name}` (at {}:{line}:{col})",
-                    first_file.path.display()
-                ),
-            );
-            d.label = Some("duplicate name".to_string());
-            d.help = Some(format!(
-                "rename one of them; {kind} names must be unique{}",
-                if scope.is_empty() {
-                    ""
-                } else {
-                    " per provider"
-                }
-            ));
-            out.push(d);
+    sites.sort_by(|a, b| {
+        (&ws.file(a.file).path, a.doc_index).cmp(&(&ws.file(b.file).path, b.doc_index))
+    });
+    let first = &sites[0];
+    let first_file = ws.file(first.file);
+    let (line, col) = first_file.line_col(first.span.start);
+    let scoped = kind != "Provider";
+    for dup in &sites[1..] {
+        let within = if scoped {
+            format!(" of provider `{provider}`")
+        } else {
+            String::new()
+        };
+        let mut d = RULE.diagnostic(
+            dup.file,
+            dup.span,
+            format!(
+                "another {kind}{within} is already named `{name}` (at {}:{line}:{col})",
+                first_file.path.display()
+            ),
+        );
+        d.label = Some("duplicate name".to_string());
+        d.help = Some(format!(
+            "rename one of them; {kind} names must be unique{}",
+            if scoped { " per provider" } else { "" }
+        ));
+        out.push(d);
+    }
+}
+
+/// Sorts (provider, name, position) keys and reports runs of equal keys: no allocation
+/// per document, only per duplicate.
+fn check_kind<T>(
+    ws: &Workspace,
+    kind: &str,
+    docs: &[Loaded<T>],
+    key: impl Fn(&T) -> (&str, &str),
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut keys: Vec<(&str, &str, usize)> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let (provider, name) = key(&d.doc);
+            (provider, name, i)
+        })
+        .collect();
+    keys.sort_unstable();
+    for run in keys.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        if run.len() > 1 {
+            let sites = run.iter().map(|&(_, _, i)| site(&docs[i])).collect();
+            report(ws, kind, run[0].0, run[0].1, sites, out);
         }
     }
 }
 
 fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
     let ws = ctx.ws;
-    let mut providers: HashMap<(&str, &str), Vec<Site>> = HashMap::new();
-    for p in &ws.providers {
-        providers
-            .entry(("", &p.doc.metadata.name))
-            .or_default()
-            .push(site(p));
-    }
-    report(ws, "Provider", "", providers, out);
-    let mut profiles: HashMap<(&str, &str), Vec<Site>> = HashMap::new();
-    for p in &ws.profiles {
-        profiles
-            .entry((&p.doc.spec.provider, &p.doc.metadata.name))
-            .or_default()
-            .push(site(p));
-    }
-    report(ws, "AuthProfile", "provider", profiles, out);
-    let mut actions: HashMap<(&str, &str), Vec<Site>> = HashMap::new();
-    for a in &ws.actions {
-        actions
-            .entry((&a.doc.spec.provider, &a.doc.metadata.name))
-            .or_default()
-            .push(site(a));
-    }
-    report(ws, "Action", "provider", actions, out);
+    check_kind(
+        ws,
+        "Provider",
+        &ws.providers,
+        |d| ("", d.metadata.name.as_str()),
+        out,
+    );
+    check_kind(
+        ws,
+        "AuthProfile",
+        &ws.profiles,
+        |d| (d.spec.provider.as_str(), d.metadata.name.as_str()),
+        out,
+    );
+    check_kind(
+        ws,
+        "Action",
+        &ws.actions,
+        |d| (d.spec.provider.as_str(), d.metadata.name.as_str()),
+        out,
+    );
 }

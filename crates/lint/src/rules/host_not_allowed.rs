@@ -26,7 +26,7 @@ use integ_spec::{Diagnostic, Severity};
 
 use crate::context::LintContext;
 use crate::rule::Rule;
-use crate::util::{host_allowed, is_loopback, parse_url};
+use crate::util::{UrlCache, host_allowed, is_loopback};
 
 pub const RULE: Rule = Rule {
     id: "host-not-allowed",
@@ -38,12 +38,13 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
+    let mut urls = UrlCache::default();
     super::for_each_url(ctx, |site| {
         let Some(group) = site.provider else { return };
         let Some(provider) = group.provider else {
             return;
         };
-        let Some(url) = parse_url(site.value) else {
+        let Some(url) = urls.get(site.value) else {
             return;
         };
         let allowed = &provider.doc.spec.allowed_hosts;

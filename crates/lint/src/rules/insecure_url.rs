@@ -24,7 +24,7 @@ use integ_spec::{Diagnostic, Severity};
 
 use crate::context::LintContext;
 use crate::rule::Rule;
-use crate::util::{is_loopback, parse_url};
+use crate::util::{UrlCache, is_loopback};
 
 pub const RULE: Rule = Rule {
     id: "insecure-url",
@@ -36,8 +36,9 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
+    let mut urls = UrlCache::default();
     super::for_each_url(ctx, |site| {
-        let Some(url) = parse_url(site.value) else {
+        let Some(url) = urls.get(site.value) else {
             return;
         };
         if url.scheme != "http" || is_loopback(&url.host) {

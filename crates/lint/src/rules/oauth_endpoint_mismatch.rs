@@ -25,7 +25,7 @@ use integ_spec::{Diagnostic, Severity};
 
 use crate::context::LintContext;
 use crate::rule::Rule;
-use crate::util::parse_url;
+use crate::util::UrlCache;
 
 pub const RULE: Rule = Rule {
     id: "oauth-endpoint-mismatch",
@@ -37,6 +37,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
+    let mut urls = UrlCache::default();
     for group in &ctx.providers {
         let Some(provider) = group.provider else {
             continue;
@@ -45,6 +46,12 @@ fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let known_refresh = known.refresh_url.as_deref().unwrap_or(&known.token_url);
+        let path = |u: &str| crate::util::parse_url(u).map(|p| p.path);
+        let known_paths = [
+            path(&known.authorization_url),
+            path(&known.token_url),
+            path(known_refresh),
+        ];
         for profile in &group.profiles {
             let Some(o) = &profile.doc.spec.oauth2 else {
                 continue;
@@ -62,13 +69,12 @@ fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
                 ),
                 ("refreshUrl", o.refresh_url.as_deref(), known_refresh),
             ];
-            for (field, theirs, ours) in pairs {
-                let (Some(theirs), Some(ours_url)) = (theirs.and_then(parse_url), parse_url(ours))
-                else {
+            for ((field, theirs, ours), ours_path) in pairs.into_iter().zip(&known_paths) {
+                let Some(ours_path) = ours_path else { continue };
+                let Some(theirs) = theirs.and_then(|t| urls.get(t)) else {
                     continue;
                 };
-                let norm = |p: &str| p.trim_end_matches('/').to_string();
-                if norm(&theirs.path) == norm(&ours_url.path) {
+                if theirs.path.trim_end_matches('/') == ours_path.trim_end_matches('/') {
                     continue;
                 }
                 let ptr = format!("/spec/oauth2/{field}");
@@ -77,7 +83,7 @@ fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
                     profile.span_of(&ptr).value,
                     format!(
                         "`{field}` path `{}` differs from provider `{}`'s `{}`",
-                        theirs.path, group.name, ours_url.path
+                        theirs.path, group.name, ours_path
                     ),
                 );
                 d.label = Some("unexpected endpoint".to_string());

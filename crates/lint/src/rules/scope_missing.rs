@@ -64,16 +64,13 @@ fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let have = &oauth2.scopes;
-            let pointer = if profile.spans.get("/spec/oauth2/scopes").is_some() {
-                "/spec/oauth2/scopes"
-            } else {
-                "/spec/oauth2"
-            };
-            let span = profile.span_of(pointer);
-            let span = if pointer == "/spec/oauth2" {
-                span.key.unwrap_or(span.value)
-            } else {
-                span.value
+            // Looked up only when something is missing: most profiles have every scope.
+            let span = || match profile.spans.get("/spec/oauth2/scopes") {
+                Some(s) => s.value,
+                None => {
+                    let s = profile.span_of("/spec/oauth2");
+                    s.key.unwrap_or(s.value)
+                }
             };
             for (scope, actions) in &needed {
                 if have.iter().any(|s| s == scope) {
@@ -81,7 +78,7 @@ fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
                 }
                 let mut d = RULE.diagnostic(
                     profile.file,
-                    span,
+                    span(),
                     format!(
                         "profile `{}` does not ask for scope `{scope}`, which {}",
                         profile.doc.metadata.name,

@@ -33,7 +33,7 @@
 use std::collections::HashSet;
 
 use integ_spec::template::{Scope, close_to};
-use integ_spec::{Diagnostic, Loaded, Severity};
+use integ_spec::{AuthField, Diagnostic, Loaded, Severity};
 
 use crate::context::{LintContext, ProviderIndex};
 use crate::rule::Rule;
@@ -48,72 +48,107 @@ pub const RULE: Rule = Rule {
     check: Some(check),
 };
 
-/// Names declared for a scope; `None` when they cannot be known (nothing to check).
+/// What a template may name, per scope; `Unknown` when it cannot be known (nothing is
+/// checked). Everything is borrowed: no allocation per document, only per finding.
+#[derive(Clone, Copy)]
+enum Names<'a> {
+    Unknown,
+    /// The `properties` of an input schema (`None`: it declares none).
+    Properties(Option<&'a serde_json::Map<String, serde_json::Value>>),
+    List(&'a [String]),
+    Keys(&'a [AuthField]),
+    Set(&'a HashSet<&'a str>),
+}
+
+impl<'a> Names<'a> {
+    fn has(self, name: &str) -> Option<bool> {
+        match self {
+            Names::Unknown => None,
+            Names::Properties(p) => Some(p.is_some_and(|p| p.contains_key(name))),
+            Names::List(l) => Some(l.iter().any(|n| n == name)),
+            Names::Keys(f) => Some(f.iter().any(|f| f.key == name)),
+            Names::Set(s) => Some(s.contains(name)),
+        }
+    }
+
+    fn all(self) -> Vec<&'a str> {
+        let mut v: Vec<&str> = match self {
+            Names::Unknown | Names::Properties(None) => Vec::new(),
+            Names::Properties(Some(p)) => p.keys().map(String::as_str).collect(),
+            Names::List(l) => l.iter().map(String::as_str).collect(),
+            Names::Keys(f) => f.iter().map(|f| f.key.as_str()).collect(),
+            Names::Set(s) => s.iter().copied().collect(),
+        };
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}
+
 struct Declared<'a> {
-    inputs: Option<Vec<&'a str>>,
-    token: Option<Vec<&'a str>>,
-    fields: Option<HashSet<&'a str>>,
+    inputs: Names<'a>,
+    token: Names<'a>,
+    fields: Names<'a>,
+    /// Where `fields` come from, for the message.
+    fields_from: &'a str,
 }
 
-impl Declared<'_> {
-    fn names(&self, scope: Scope) -> Option<Vec<&str>> {
+impl<'a> Declared<'a> {
+    fn names(&self, scope: Scope) -> Names<'a> {
         match scope {
-            Scope::Inputs => self.inputs.clone(),
-            Scope::Token => self.token.clone(),
-            Scope::Fields => self.fields.as_ref().map(|f| {
-                let mut v: Vec<&str> = f.iter().copied().collect();
-                v.sort_unstable();
-                v
-            }),
-        }
-    }
-
-    fn has(&self, scope: Scope, name: &str) -> Option<bool> {
-        match scope {
-            Scope::Inputs => self.inputs.as_ref().map(|v| v.contains(&name)),
-            Scope::Token => self.token.as_ref().map(|v| v.contains(&name)),
-            Scope::Fields => self.fields.as_ref().map(|v| v.contains(name)),
+            Scope::Inputs => self.inputs,
+            Scope::Token => self.token,
+            Scope::Fields => self.fields,
         }
     }
 }
 
-/// The properties an action's `input` schema declares; `None` when the schema is built
-/// from parts (`$ref`, `allOf`, ...) that this rule does not follow.
-pub(crate) fn declared_inputs(input: &serde_json::Value) -> Option<Vec<&str>> {
-    let obj = input.as_object()?;
+/// The properties an action's `input` schema declares; `Unknown` when the schema is
+/// built from parts (`$ref`, `allOf`, ...) or admits more than it lists.
+fn declared_inputs(input: &serde_json::Value) -> Names<'_> {
+    let Some(obj) = input.as_object() else {
+        return Names::Unknown;
+    };
     if ["$ref", "allOf", "anyOf", "oneOf", "patternProperties"]
         .iter()
         .any(|k| obj.contains_key(*k))
     {
-        return None;
+        return Names::Unknown;
     }
     if obj
         .get("additionalProperties")
         .is_some_and(|a| a != &serde_json::Value::Bool(false))
     {
-        return None;
+        return Names::Unknown;
     }
-    Some(
-        obj.get("properties")
-            .and_then(|p| p.as_object())
-            .map(|p| p.keys().map(String::as_str).collect())
-            .unwrap_or_default(),
-    )
+    Names::Properties(obj.get("properties").and_then(|p| p.as_object()))
 }
 
-fn token_fields<'a>(group: Option<&ProviderIndex<'a>>) -> Option<Vec<&'a str>> {
-    let provider = group?.provider?;
-    let o = provider.doc.spec.auth.oauth2.as_ref()?;
-    Some(o.token_fields.iter().map(String::as_str).collect())
+fn token_fields<'a>(group: Option<&ProviderIndex<'a>>) -> Names<'a> {
+    match group
+        .and_then(|g| g.provider)
+        .and_then(|p| p.doc.spec.auth.oauth2.as_ref())
+    {
+        Some(o) => Names::List(&o.token_fields),
+        None => Names::Unknown,
+    }
+}
+
+/// Who holds the template, for messages.
+#[derive(Clone, Copy)]
+enum Owner<'a> {
+    Action(&'a str),
+    Profile,
+    Provider,
 }
 
 fn check_string<T>(
     doc: &Loaded<T>,
     text: &str,
-    ptr: &str,
+    ptr: &dyn Fn() -> String,
     value: &str,
     declared: &Declared<'_>,
-    owner: &str,
+    owner: Owner<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
     let Some(t) = super::parse_template(value) else {
@@ -123,17 +158,21 @@ fn check_string<T>(
         let Some(first) = r.path.first() else {
             continue;
         };
-        if declared.has(r.scope, first) != Some(false) {
+        let names = declared.names(r.scope);
+        if names.has(first) != Some(false) {
             continue;
         }
-        let span = span_in_string(text, doc.span_of(ptr).value, value, r.range.clone());
-        let (what, where_) = match r.scope {
-            Scope::Inputs => ("input", format!("the `input` schema of {owner}")),
-            Scope::Token => (
+        let span = span_in_string(text, doc.span_of(&ptr()).value, value, r.range.clone());
+        let (what, where_) = match (r.scope, owner) {
+            (Scope::Inputs, Owner::Action(name)) => {
+                ("input", format!("the `input` schema of action `{name}`"))
+            }
+            (Scope::Inputs, _) => ("input", "an action's `input` schema".to_string()),
+            (Scope::Token, _) => (
                 "token field",
                 "the provider's `auth.oauth2.tokenFields`".to_string(),
             ),
-            Scope::Fields => ("auth field", format!("any profile of {owner}")),
+            (Scope::Fields, _) => ("auth field", declared.fields_from.to_string()),
         };
         let mut d = RULE.diagnostic(
             doc.file,
@@ -144,15 +183,15 @@ fn check_string<T>(
             ),
         );
         d.label = Some(format!("unknown {what}"));
-        let names = declared.names(r.scope).unwrap_or_default();
-        d.help = Some(match names.iter().find(|n| close_to(first, n)) {
+        let all = names.all();
+        d.help = Some(match all.iter().find(|n| close_to(first, n)) {
             Some(n) => format!("did you mean `{}.{n}`?", r.scope.as_str()),
-            None if names.is_empty() => {
+            None if all.is_empty() => {
                 format!("declare `{first}` first; nothing is declared there yet")
             }
             None => format!(
                 "declare `{first}`, or use one of: {}",
-                crate::util::name_list(&names, 8)
+                crate::util::name_list(&all, 8)
             ),
         });
         out.push(d);
@@ -164,13 +203,17 @@ fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
         let loaded = group.provider.is_some();
         let token = token_fields(Some(group));
         // Field keys of every profile, for `{{ fields.x }}` in actions; unknown without profiles.
-        let all_fields: Option<HashSet<&str>> = (!group.profiles.is_empty()).then(|| {
-            group
-                .profiles
-                .iter()
-                .flat_map(|p| p.doc.spec.fields.iter().map(|f| f.key.as_str()))
-                .collect()
-        });
+        let all_fields: HashSet<&str> = group
+            .profiles
+            .iter()
+            .flat_map(|p| p.doc.spec.fields.iter().map(|f| f.key.as_str()))
+            .collect();
+        let fields_from = format!("the `fields` of any profile of provider `{}`", group.name);
+        let action_fields = if group.profiles.is_empty() {
+            Names::Unknown
+        } else {
+            Names::Set(&all_fields)
+        };
 
         for action in &group.actions {
             if !loaded {
@@ -178,13 +221,22 @@ fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
             }
             let declared = Declared {
                 inputs: declared_inputs(&action.doc.spec.input),
-                token: token.clone(),
-                fields: all_fields.clone(),
+                token,
+                fields: action_fields,
+                fields_from: &fields_from,
             };
             let text = ctx.text(action);
-            let owner = format!("action `{}`", action.doc.metadata.name);
+            let owner = Owner::Action(&action.doc.metadata.name);
             super::for_each_request_string(&action.doc, |ptr, value| {
-                check_string(action, text, ptr, value, &declared, &owner, out);
+                check_string(
+                    action,
+                    text,
+                    &|| ptr.to_string(),
+                    value,
+                    &declared,
+                    owner,
+                    out,
+                );
             });
         }
 
@@ -194,15 +246,23 @@ fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
             }
             let fields = &profile.doc.spec.fields;
             let declared = Declared {
-                inputs: None,
-                token: token.clone(),
-                fields: Some(fields.iter().map(|f| f.key.as_str()).collect()),
+                inputs: Names::Unknown,
+                token,
+                fields: Names::Keys(fields),
+                fields_from: "this profile's `fields`",
             };
             let text = ctx.text(profile);
-            let owner = format!("profile `{}`", profile.doc.metadata.name);
             for (i, field) in fields.iter().enumerate() {
-                let ptr = format!("/spec/fields/{i}/value");
-                check_string(profile, text, &ptr, &field.value, &declared, &owner, out);
+                let ptr = || format!("/spec/fields/{i}/value");
+                check_string(
+                    profile,
+                    text,
+                    &ptr,
+                    &field.value,
+                    &declared,
+                    Owner::Profile,
+                    out,
+                );
                 if group.actions.is_empty() {
                     continue; // no actions loaded: their names cannot be checked
                 }
@@ -218,11 +278,7 @@ fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
                             format!("`{list}:` names action `{name}`, which provider `{}` does not have", group.name),
                         );
                         d.label = Some("unknown action".to_string());
-                        let close = group
-                            .action_by_name
-                            .keys()
-                            .filter(|a| close_to(name, a))
-                            .min();
+                        let close = group.action_names().find(|a| close_to(name, a));
                         d.help = Some(match close {
                             Some(a) => format!("did you mean `{a}`?"),
                             None => "name an action by its `metadata.name`".to_string(),
@@ -236,14 +292,15 @@ fn check(ctx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
     for provider in &ctx.ws.providers {
         let group = ctx.provider(&provider.doc.metadata.name);
         let declared = Declared {
-            inputs: None,
+            inputs: Names::Unknown,
             token: token_fields(group),
-            fields: None,
+            fields: Names::Unknown,
+            fields_from: "",
         };
         let text = ctx.text(provider);
         for (k, v) in &provider.doc.spec.headers {
-            let ptr = crate::util::pointer("/spec/headers", k);
-            check_string(provider, text, &ptr, v, &declared, "the provider", out);
+            let ptr = || crate::util::pointer("/spec/headers", k);
+            check_string(provider, text, &ptr, v, &declared, Owner::Provider, out);
         }
     }
 }
