@@ -291,6 +291,9 @@ fn load_text(
         ));
     }
     for doc in non_empty {
+        if diagnostics.len() > yaml::MAX_DIAGNOSTICS_PER_FILE {
+            break;
+        }
         let checked = check_document(id, &text, &doc, &mut diagnostics).filter(|_| doc.clean);
         let spans = Arc::new(doc.spans);
         match checked {
@@ -314,6 +317,19 @@ fn load_text(
             }),
             None => {}
         }
+    }
+    if diagnostics.len() > yaml::MAX_DIAGNOSTICS_PER_FILE {
+        diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+        diagnostics.truncate(yaml::MAX_DIAGNOSTICS_PER_FILE);
+        diagnostics.push(schema_diagnostic(
+            id,
+            Span::default(),
+            format!(
+                "this file has more than {} problems; the rest are not shown",
+                yaml::MAX_DIAGNOSTICS_PER_FILE
+            ),
+            "fix these first (or split the file), then validate again".into(),
+        ));
     }
     FileResult {
         source: SourceFile { path, text },

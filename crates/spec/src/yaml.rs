@@ -16,6 +16,8 @@ use crate::diag::{Diagnostic, Span};
 use crate::load::schema_diagnostic;
 use crate::workspace::{FileId, NodeSpan, SpanMap};
 
+/// Problems reported per file at most; past that, one note says the rest is not shown.
+pub const MAX_DIAGNOSTICS_PER_FILE: usize = 100;
 /// Deepest nesting of mappings and sequences a document may have.
 pub const MAX_DEPTH: usize = 128;
 /// How many nodes alias expansion may add to one document.
@@ -245,6 +247,10 @@ impl<'t> Reader<'t> {
         let mut doc: Option<DocState> = None;
         let mut doc_index = 0usize;
         loop {
+            if self.out.diagnostics.len() > MAX_DIAGNOSTICS_PER_FILE {
+                // The loader says the rest is not shown; reading on would only cost time.
+                return;
+            }
             let (event, marker) = match parser.next_event() {
                 None => break,
                 Some(Err(e)) => {

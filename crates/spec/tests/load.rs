@@ -502,3 +502,18 @@ fn long_keys_nested_deep_over_many_values_are_a_diagnostic() {
         "this document is too large to map (very long keys, nested deep, over many values)"
     );
 }
+
+#[test]
+fn a_file_with_very_many_problems_shows_the_first_hundred_and_a_note() {
+    let many_docs = "a: 1\n---\n".repeat(50_000);
+    let many_duplicates = format!("{}{}", "a: 1\n", "a: 1\n".repeat(200_000));
+    for text in [many_docs, many_duplicates] {
+        let out = one(&text);
+        assert_eq!(out.diagnostics.len(), 101);
+        let note = &out.diagnostics[0];
+        assert_eq!(
+            note.message,
+            "this file has more than 100 problems; the rest are not shown"
+        );
+    }
+}
