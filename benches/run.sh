@@ -38,7 +38,7 @@ sed -e "s#https://marketplace.gohighlevel.com#$base#; s#https://services.leadcon
     specs/highlevel/profiles/highlevel-custom-user.yaml >"$work/specs/profiles/user.yaml"
 
 export INTEG_STATE_DIR=$work/state HL_CLIENT_ID=sandbox-client HL_CLIENT_SECRET=sandbox-secret CI=1
-"$INTEG" auth login --profile highlevel-custom-user --specs "$work/specs" --no-browser 2>"$work/login.log" &
+"$INTEG" auth login --profile highlevel-custom-user --specs "$work/specs" --no-browser >"$work/login.out" 2>"$work/login.log" &
 login_pid=$!
 for _ in $(seq 100); do url=$(grep -o 'http://127.0.0.1[^ ]*chooselocation[^ ]*' "$work/login.log" || true); [[ -n $url ]] && break; sleep 0.05; done
 curl -s -L -o /dev/null "$url&sandbox_approve=1"

@@ -177,6 +177,13 @@ impl<C: Credentials> Sender<'_, C> {
             attempt += 1;
             self.limiter.acquire(&self.limit_key).await;
             let result = self.once(req, token.as_ref()).await;
+            // Method, attempt and status only: the URL and headers may hold `${env:}` values.
+            tracing::debug!(
+                method = req.method.as_str(),
+                attempt,
+                status = result.as_ref().ok().map(|r| r.0),
+                "sent"
+            );
             let verdict = match result {
                 Ok((status, headers, body)) => {
                     self.limiter.observe(&self.limit_key, &headers);
