@@ -258,7 +258,11 @@ fn api_errors_exit_1_with_status_and_message_and_no_secret() {
         &["-i", "contactId=does-not-exist"],
     );
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("error: 404 Not Found"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("error: 404 Not Found"),
+        "{}",
+        out.stderr
+    );
     // A duplicate contact: HighLevel's 400 with its message.
     w.run_action(
         "create_contact",
@@ -275,4 +279,48 @@ fn api_errors_exit_1_with_status_and_message_and_no_secret() {
     assert!(out.stderr.contains("error: 400"), "{}", out.stderr);
     assert_eq!(w.contacts().len(), 1);
     w.assert_no_secret_printed();
+}
+
+#[test]
+fn input_file_then_inputs_override_it() {
+    let w = World::start();
+    let file = w.dir.path().join("inputs.json");
+    std::fs::write(
+        &file,
+        r#"{"contactId": "c1", "firstName": "Ada", "tags": ["x"]}"#,
+    )
+    .expect("write");
+    let out = w.run_action(
+        "update_contact",
+        USER_PROFILE,
+        &[
+            "--input-file",
+            file.to_str().expect("utf-8"),
+            "-i",
+            "firstName=Bob",
+            "--dry-run",
+        ],
+    );
+    out.assert_ok();
+    assert!(out.stdout.contains("/contacts/c1\n"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains(r#"--data '{"firstName":"Bob","tags":["x"]}'"#),
+        "{}",
+        out.stdout
+    );
+
+    std::fs::write(&file, "[1, 2]").expect("write");
+    let out = w.run_action(
+        "update_contact",
+        USER_PROFILE,
+        &["--input-file", file.to_str().expect("utf-8")],
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("inputs must be a JSON object"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(w.requests(), 0);
 }
