@@ -517,3 +517,56 @@ fn a_file_with_very_many_problems_shows_the_first_hundred_and_a_note() {
         );
     }
 }
+
+#[test]
+fn the_report_header_counts_columns_in_characters_like_the_json() {
+    let text = "apiVersion: integ/v1\nkind: Provider\nmetadata: { name: x, title: \"Čaj\" }\nspec: { baseUrl: 5, auth: { modes: {} } }\n";
+    let out = one(text);
+    assert_eq!(
+        places(&out),
+        [(
+            4,
+            18,
+            "`baseUrl` must be a string, found an integer".to_string()
+        )]
+    );
+    // On a line with two-byte characters before the problem, the header still counts
+    // characters, like `line_col` and the JSON output.
+    let text2 = "{ é: ä, apiVersion: integ/v1, kind: Acton }\n";
+    let out2 = one(text2);
+    let d = out2
+        .diagnostics
+        .iter()
+        .find(|d| d.message.starts_with("unknown kind"))
+        .expect("kind");
+    assert_eq!(out2.workspace.files[0].line_col(d.span.start), (1, 37));
+    assert_eq!(
+        d.span.start, 38,
+        "the byte offset differs from the character column"
+    );
+    let rendered = render::human(&out2.workspace.files, d, false);
+    assert!(rendered.contains("t.yaml:1:37]"), "{rendered}");
+}
+
+#[test]
+fn a_very_long_line_is_shown_as_a_window_around_the_problem() {
+    let filler: String = (0..5_000).map(|i| format!("h{i}: v, ")).collect();
+    let text = format!(
+        "apiVersion: integ/v1\nkind: Provider\nmetadata: {{ name: x }}\nspec: {{ headers: {{ {filler}bad: 5 }}, baseUrl: u, auth: {{ modes: {{}} }} }}\n"
+    );
+    let out = one(&text);
+    assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+    let (line, col) = out.workspace.files[0].line_col(out.diagnostics[0].span.start);
+    let rendered = render::human(&out.workspace.files, &out.diagnostics[0], false);
+    assert!(
+        rendered.len() < 2_000,
+        "{} bytes:\n{rendered}",
+        rendered.len()
+    );
+    assert!(
+        rendered.contains(&format!("t.yaml:{line}:{col}]")),
+        "{rendered}"
+    );
+    assert!(rendered.contains("bad: 5"), "{rendered}");
+    assert!(rendered.contains("expected a string"), "{rendered}");
+}
