@@ -15,9 +15,26 @@ fn edit(file: FileId, start: usize, end: usize, replacement: impl Into<String>) 
     }
 }
 
-/// The byte offset of the end of the line holding `offset` (before its `\n`).
+/// The byte offset of the end of the line holding `offset`, before its `\n` (or `\r\n`).
 fn line_end(text: &str, offset: usize) -> usize {
-    text[offset..].find('\n').map_or(text.len(), |i| offset + i)
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    if end > offset && text.as_bytes()[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    }
+}
+
+/// The start of the line after the one holding `offset` (the end of the text on the last line).
+fn next_line(text: &str, offset: usize) -> usize {
+    text[offset..]
+        .find('\n')
+        .map_or(text.len(), |i| offset + i + 1)
+}
+
+/// The file's line break: `\r\n` when it uses them, so an added line matches its neighbours.
+fn newline(text: &str) -> &'static str {
+    if text.contains("\r\n") { "\r\n" } else { "\n" }
 }
 
 fn line_start(text: &str, offset: usize) -> usize {
@@ -95,7 +112,7 @@ pub fn append_to_sequence<T>(
     let at = line_end(text, last.end.saturating_sub(1).max(last.start));
     let mut ins = String::new();
     for n in names {
-        ins.push('\n');
+        ins.push_str(newline(text));
         ins.push_str(indent);
         ins.push_str("- ");
         ins.push_str(&scalar(n));
@@ -151,8 +168,7 @@ pub fn remove_from_sequence<T>(
     for &i in remove {
         let item = items[i];
         let start = line_start(text, item.start);
-        let end = line_end(text, item.end.saturating_sub(1).max(item.start));
-        let end = if end < text.len() { end + 1 } else { end };
+        let end = next_line(text, item.end.saturating_sub(1).max(item.start));
         edits.push(edit(doc.file, start, end, ""));
     }
     Some(edits)
@@ -195,6 +211,6 @@ pub fn add_mapping_entry<T>(
         doc.file,
         at,
         at,
-        format!("\n{}{key}: {value}", " ".repeat(column)),
+        format!("{}{}{key}: {value}", newline(text), " ".repeat(column)),
     ))
 }

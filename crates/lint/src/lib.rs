@@ -120,7 +120,11 @@ pub fn run(options: &Options) -> Result<Outcome, LintError> {
     let loaded = integ_spec::load_files(files);
     let mut ws = loaded.workspace;
     let mut diagnostics = lint(&ws, loaded.diagnostics, &config);
-    let originals: Vec<SourceFile> = ws.files.clone();
+    let originals: Vec<SourceFile> = if options.fix == FixMode::Off {
+        Vec::new()
+    } else {
+        ws.files.clone()
+    };
     let mut fixes_per_file = vec![0usize; originals.len()];
 
     if options.fix != FixMode::Off {

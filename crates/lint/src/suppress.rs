@@ -28,6 +28,11 @@ pub fn directives(text: &str) -> Vec<Directive> {
     for (at, _) in text.match_indices(MARKER) {
         let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+        let line_end = if text[..line_end].ends_with('\r') {
+            line_end - 1
+        } else {
+            line_end
+        };
         let before = &text[line_start..at];
         // `#`, then only spaces up to the marker; the `#` starts a comment (line start or after a space).
         let Some(hash) = before

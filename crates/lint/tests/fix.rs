@@ -215,3 +215,22 @@ fn unused_ignore_fix_removes_the_comment() {
         "    - in: query\n      key: locationId\n      value: x\n      except: [update_contact, update_note]\n"
     );
 }
+
+#[test]
+fn fixes_keep_crlf_line_breaks() {
+    let config = Config::default();
+    let mut src = sources(
+        "    - in: query\n      key: locationId\n      value: x\n    - in: header\n      key: X-A\n      value: b\n",
+    );
+    src[4].1 = src[4].1.replace('\n', "\r\n");
+    let o = lint_sources(src, &config);
+    let fixed = fix::apply(&o.files, &o.diagnostics);
+    let text = fixed[0]
+        .text
+        .strip_prefix(&profile("").replace('\n', "\r\n"))
+        .unwrap();
+    assert_eq!(
+        text,
+        "    - in: query\r\n      key: locationId\r\n      value: x\r\n      except: [update_contact, update_note]\r\n    - in: header\r\n      key: X-A\r\n      value: b\r\n"
+    );
+}

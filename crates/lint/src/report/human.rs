@@ -53,10 +53,20 @@ fn masked(report: Report<'_>) -> Vec<SourceFile> {
 }
 
 pub fn render(report: Report<'_>, color: bool) -> String {
-    let files = masked(report);
+    let has_secrets = report
+        .diagnostics
+        .iter()
+        .any(|d| d.code == plaintext_secret::RULE.id);
+    let masked_files;
+    let files = if has_secrets {
+        masked_files = masked(report);
+        &masked_files[..]
+    } else {
+        report.files
+    };
     let mut out = String::new();
     for d in report.diagnostics {
-        out.push_str(&render::human(&files, d, color));
+        out.push_str(&render::human(files, d, color));
         if !out.ends_with('\n') {
             out.push('\n');
         }
