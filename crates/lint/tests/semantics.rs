@@ -331,3 +331,35 @@ fn ignore_naming_no_rule_is_reported() {
         )]
     );
 }
+
+#[test]
+fn a_field_rejected_by_many_actions_is_one_finding_with_one_fix() {
+    let mut files = vec![(
+        "p.yaml".to_string(),
+        provider("  strict: { query: true }\n"),
+    )];
+    for i in 0..12 {
+        files.push((
+            format!("a{i:02}.yaml"),
+            action(&format!("a{i:02}"), PUT_NO_QUERY),
+        ));
+    }
+    files.push(("q.yaml".to_string(), profile("", QUERY_FIELD)));
+    let sources: Vec<(PathBuf, String)> = files
+        .iter()
+        .map(|(p, t)| (PathBuf::from(p), t.clone()))
+        .collect();
+    let o = lint_sources(sources, &Config::default());
+    assert_eq!(o.diagnostics.len(), 1);
+    let d = &o.diagnostics[0];
+    assert_eq!(
+        d.message,
+        "auth field `locationId` is sent in the querystring of 12 actions that reject it (`a00`, `a01`, `a02` and 9 more): \
+         the API answers `422 property locationId should not exist`"
+    );
+    let fix = d.fix.as_ref().unwrap();
+    assert_eq!(
+        fix.edits[0].replacement,
+        ", except: [a00, a01, a02, a03, a04, a05, a06, a07, a08, a09, a10, a11]"
+    );
+}

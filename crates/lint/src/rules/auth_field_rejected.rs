@@ -7,6 +7,8 @@
 //!
 //! Header fields are not checked, and body fields only count for actions that send a
 //! JSON body. An action whose `accepts` does not list a part is not checked there.
+//! There is one finding per rejecting action, or one for the whole field when more than
+//! ten actions reject it.
 //!
 //! ## Why is this bad?
 //! An authorization field is sent with every request of its provider unless `except:`
@@ -225,6 +227,9 @@ fn rejecting_actions(
     found
 }
 
+/// Above this many rejecting actions, a field gets one finding naming the count.
+const MAX_FINDINGS_PER_FIELD: usize = 10;
+
 fn report(
     ctx: &LintContext<'_>,
     provider: &ProviderIndex<'_>,
@@ -245,6 +250,35 @@ fn report(
         FieldLocation::Query => ("query", "querystring"),
         _ => ("body", "JSON body"),
     };
+    if rejecting.len() > MAX_FINDINGS_PER_FIELD {
+        // One finding for the field, not one per action: a field sent everywhere on a
+        // provider with many strict actions would otherwise bury every other finding.
+        let mut d = RULE.diagnostic(
+            profile.file,
+            span,
+            format!(
+                "auth field `{key}` is sent in the {where_} of {n} actions that reject it ({list}): \
+                 the API answers `422 property {key} should not exist`",
+                key = field.key,
+                n = names.len(),
+                list = crate::util::name_list(&names, 3),
+            ),
+        );
+        d.label = Some(format!(
+            "`{}` goes into the {part} of {} actions here",
+            field.key,
+            names.len()
+        ));
+        d.help = Some(if field.only.is_some() {
+            "remove those actions from this field's `only:` list".to_string()
+        } else {
+            "add those actions to this field's `except:` list (or use `only:` to list where it belongs)"
+                .to_string()
+        });
+        d.fix = fix;
+        out.push(d);
+        return;
+    }
     for &i in rejecting {
         let action = &provider.actions[i].doc;
         let name = action.metadata.name.as_str();
