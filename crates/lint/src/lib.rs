@@ -40,6 +40,8 @@ pub enum LintError {
     Load(#[from] LoadError),
     #[error("{}: changed on disk while integ was fixing it; not written", path.display())]
     Changed { path: PathBuf },
+    #[error("{}: a fix would make this file invalid ({message}); nothing was written", path.display())]
+    FixBroke { path: PathBuf, message: String },
     #[error("{}: cannot write the fixed file: {source}", path.display())]
     Write {
         path: PathBuf,
@@ -119,6 +121,13 @@ pub fn run(options: &Options) -> Result<Outcome, LintError> {
     files.retain(|f| !config.is_ignored(f));
     let loaded = integ_spec::load_files(files);
     let mut ws = loaded.workspace;
+    // What the loader said about the files as read from disk; a reload from memory only
+    // replaces it for files a fix changed (an unreadable or oversized file is not re-read).
+    let initial_loader: Vec<Diagnostic> = if options.fix == FixMode::Off {
+        Vec::new()
+    } else {
+        loaded.diagnostics.clone()
+    };
     let mut diagnostics = lint(&ws, loaded.diagnostics, &config);
     let originals: Vec<SourceFile> = if options.fix == FixMode::Off {
         Vec::new()
@@ -128,6 +137,7 @@ pub fn run(options: &Options) -> Result<Outcome, LintError> {
     let mut fixes_per_file = vec![0usize; originals.len()];
 
     if options.fix != FixMode::Off {
+        let mut changed = vec![false; originals.len()];
         for _ in 0..MAX_FIX_ROUNDS {
             let fixed = fix::apply(&ws.files, &diagnostics);
             if fixed.is_empty() {
@@ -139,12 +149,37 @@ pub fn run(options: &Options) -> Result<Outcome, LintError> {
                 .map(|f| (f.path.clone(), f.text.to_string()))
                 .collect();
             for f in fixed {
-                fixes_per_file[f.file.0 as usize] += f.fixes;
-                sources[f.file.0 as usize].1 = f.text;
+                let i = f.file.0 as usize;
+                fixes_per_file[i] += f.fixes;
+                changed[i] = true;
+                sources[i].1 = f.text;
             }
             let reloaded = integ_spec::load_sources(sources);
             ws = reloaded.workspace;
-            diagnostics = lint(&ws, reloaded.diagnostics, &config);
+            let is_changed =
+                |d: &Diagnostic| changed.get(d.file.0 as usize).copied().unwrap_or(false);
+            let mut loader: Vec<Diagnostic> = initial_loader
+                .iter()
+                .filter(|d| !is_changed(d))
+                .cloned()
+                .collect();
+            loader.extend(reloaded.diagnostics.into_iter().filter(|d| is_changed(d)));
+            diagnostics = lint(&ws, loader, &config);
+        }
+        // A fix must never break a file: refuse to keep one whose text no longer loads.
+        for d in &diagnostics {
+            let i = d.file.0 as usize;
+            let broke = changed.get(i).copied().unwrap_or(false)
+                && d.code == rules::schema::RULE.id
+                && !initial_loader
+                    .iter()
+                    .any(|o| o.file == d.file && o.code == d.code);
+            if broke {
+                return Err(LintError::FixBroke {
+                    path: ws.files[i].path.clone(),
+                    message: d.message.clone(),
+                });
+            }
         }
     }
 
