@@ -103,6 +103,11 @@ impl LineIndex {
     pub fn line(&self, offset: usize) -> usize {
         self.0.partition_point(|&s| s <= offset)
     }
+
+    /// Byte offset where 1-based `line` starts.
+    pub fn start(&self, line: usize) -> usize {
+        self.0[line.saturating_sub(1).min(self.0.len() - 1)]
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use integ_spec::Severity;
 
-use super::{Report, display_path, file_of, region};
+use super::{Locator, Report, display_path, file_of};
 
 /// Escapes a command's message (`%`, CR, LF), as GitHub's runner expects.
 pub fn escape_data(s: &str) -> String {
@@ -19,12 +19,13 @@ pub fn escape_property(s: &str) -> String {
 }
 
 pub fn render(report: Report<'_>) -> String {
+    let loc = Locator::new(report.files);
     let mut out = String::new();
     for d in report.diagnostics {
         let Some(file) = file_of(&report, d.file) else {
             continue;
         };
-        let r = region(file, d.span);
+        let r = loc.region(d.file, d.span);
         let command = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",

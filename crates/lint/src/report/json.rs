@@ -12,22 +12,23 @@
 
 use serde_json::{Value, json};
 
-use super::{Report, display_path, file_of, region};
+use super::{Locator, Report, display_path, file_of};
 
 pub fn render(report: Report<'_>) -> Value {
+    let loc = Locator::new(report.files);
     let findings: Vec<Value> = report
         .diagnostics
         .iter()
         .filter_map(|d| {
             let file = file_of(&report, d.file)?;
-            let r = region(file, d.span);
+            let r = loc.region(d.file, d.span);
             let fix = d.fix.as_ref().map(|f| {
                 let edits: Vec<Value> = f
                     .edits
                     .iter()
                     .filter_map(|e| {
                         let ef = file_of(&report, e.file)?;
-                        let er = region(ef, e.span);
+                        let er = loc.region(e.file, e.span);
                         Some(json!({
                             "file": display_path(ef),
                             "line": er.line, "column": er.column, "endLine": er.end_line, "endColumn": er.end_column,

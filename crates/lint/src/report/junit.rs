@@ -3,7 +3,7 @@
 
 use integ_spec::Severity;
 
-use super::{Report, display_path, region};
+use super::{Locator, Report, display_path};
 
 /// Escapes text for XML content and attribute values; drops characters XML 1.0 forbids.
 pub fn escape(s: &str) -> String {
@@ -24,6 +24,7 @@ pub fn escape(s: &str) -> String {
 }
 
 pub fn render(report: Report<'_>) -> String {
+    let loc = Locator::new(report.files);
     let mut per_file: Vec<Vec<&integ_spec::Diagnostic>> = vec![Vec::new(); report.files.len()];
     for d in report.diagnostics {
         if let Some(v) = per_file.get_mut(d.file.0 as usize) {
@@ -53,7 +54,7 @@ pub fn render(report: Report<'_>) -> String {
             "    <testcase classname=\"integ.lint\" name=\"{name}\" file=\"{name}\">\n"
         ));
         for d in found {
-            let r = region(file, d.span);
+            let r = loc.region(d.file, d.span);
             let kind = match d.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",

@@ -9,6 +9,8 @@ pub mod sarif;
 
 use integ_spec::{Diagnostic, FileId, SourceFile, Span};
 
+use crate::suppress::LineIndex;
+
 /// What every reporter reads.
 #[derive(Debug, Clone, Copy)]
 pub struct Report<'a> {
@@ -88,6 +90,50 @@ pub fn region(file: &SourceFile, span: Span) -> Region {
     }
 }
 
+/// Regions of many findings: each file's line starts are indexed once, on first use,
+/// so a large file with many findings costs a binary search per finding, not a scan.
+pub struct Locator<'a> {
+    files: &'a [SourceFile],
+    lines: Vec<std::cell::OnceCell<LineIndex>>,
+}
+
+impl<'a> Locator<'a> {
+    pub fn new(files: &'a [SourceFile]) -> Self {
+        Locator {
+            files,
+            lines: (0..files.len())
+                .map(|_| std::cell::OnceCell::new())
+                .collect(),
+        }
+    }
+
+    /// Like [`SourceFile::line_col`]: 1-based line, 1-based column in characters.
+    pub fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
+        let Some(f) = self.files.get(file.0 as usize) else {
+            return (1, 1);
+        };
+        let text: &str = &f.text;
+        let mut offset = offset.min(text.len());
+        while offset > 0 && !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let index = self.lines[file.0 as usize].get_or_init(|| LineIndex::new(text));
+        let line = index.line(offset);
+        let start = index.start(line);
+        (line, text[start..offset].chars().count() + 1)
+    }
+
+    pub fn region(&self, file: FileId, span: Span) -> Region {
+        let (line, column) = self.line_col(file, span.start);
+        let (end_line, end_column) = self.line_col(file, span.end);
+        Region {
+            line,
+            column,
+            end_line,
+            end_column,
+        }
+    }
+}
 /// A file's path as reports show it: as given on the command line, with `/` separators.
 pub fn display_path(file: &SourceFile) -> String {
     let s = file.path.to_string_lossy();
@@ -97,4 +143,21 @@ pub fn display_path(file: &SourceFile) -> String {
 
 pub(crate) fn file_of<'a>(report: &Report<'a>, id: FileId) -> Option<&'a SourceFile> {
     report.files.get(id.0 as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn locator_agrees_with_source_file_line_col() {
+        let text = "a: é\r\nbé: \"ü\"\n\n  - x\ny";
+        let files = vec![SourceFile { path: "f.yaml".into(), text: Arc::from(text) }];
+        let loc = Locator::new(&files);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(loc.line_col(FileId(0), offset), files[0].line_col(offset), "offset {offset}");
+        }
+    }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use integ_spec::Severity;
 use serde_json::{Value, json};
 
-use super::{Report, display_path, file_of, region};
+use super::{Locator, Report, display_path, file_of};
 use crate::registry::RULES;
 
 fn level(s: Severity) -> &'static str {
@@ -33,6 +33,7 @@ pub fn uri(path: &str) -> String {
 }
 
 pub fn render(report: Report<'_>) -> Value {
+    let loc = Locator::new(report.files);
     let mut rules: Vec<Value> = Vec::new();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
     for r in RULES {
@@ -63,7 +64,7 @@ pub fn render(report: Report<'_>) -> Value {
         .iter()
         .filter_map(|d| {
             let file = file_of(&report, d.file)?;
-            let r = region(file, d.span);
+            let r = loc.region(d.file, d.span);
             let mut text = d.message.clone();
             if let Some(h) = &d.help {
                 text.push_str("\nhelp: ");
@@ -88,7 +89,7 @@ pub fn render(report: Report<'_>) -> Value {
                 let mut changes: BTreeMap<String, Vec<Value>> = BTreeMap::new();
                 for e in &fix.edits {
                     let Some(ef) = file_of(&report, e.file) else { continue };
-                    let er = region(ef, e.span);
+                    let er = loc.region(e.file, e.span);
                     changes.entry(uri(&display_path(ef))).or_default().push(json!({
                         "deletedRegion": {
                             "startLine": er.line, "startColumn": er.column,
