@@ -6,6 +6,7 @@
 //! [`secret::Secret`], whose `Debug` and `Display` are `[redacted]`.
 
 pub mod auth;
+pub mod bulk;
 pub mod execute;
 pub mod http;
 pub mod output;
