@@ -104,6 +104,11 @@ impl LineIndex {
         self.0.partition_point(|&s| s <= offset)
     }
 
+    /// How many lines the text has.
+    pub fn count(&self) -> usize {
+        self.0.len()
+    }
+
     /// Byte offset where 1-based `line` starts.
     pub fn start(&self, line: usize) -> usize {
         self.0[line.saturating_sub(1).min(self.0.len() - 1)]
