@@ -16,6 +16,8 @@ use serde_json::Value;
 
 use super::{EXIT_OK, EXIT_USAGE};
 
+mod batch;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
     Json,
@@ -61,6 +63,25 @@ pub struct Args {
     /// Never prompt or start a login; fail with the command to run instead.
     #[arg(long)]
     no_input: bool,
+    /// Run the action once per row of FILE: JSON Lines (one object of inputs a line) or a
+    /// JSON array of objects; `-` reads standard input. Every row is checked before any
+    /// is sent; one result line per row is printed as it completes.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["inputs", "input_file", "output"])]
+    batch: Option<PathBuf>,
+    /// With --batch: how many rows run at once.
+    #[arg(long, default_value_t = 4, requires = "batch",
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: u16,
+    /// With --batch: print results in input order instead of as rows complete.
+    #[arg(long, requires = "batch")]
+    ordered: bool,
+    /// With --batch: send the valid rows even when some are invalid (those fail unsent).
+    #[arg(long, requires = "batch")]
+    skip_invalid: bool,
+    /// With --batch: skip the rows this earlier results file has `"status":"ok"`
+    /// (repeatable). Append new results to it with `>>`.
+    #[arg(long, value_name = "RESULTS", requires = "batch")]
+    resume: Vec<PathBuf>,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -73,6 +94,9 @@ pub fn run(args: Args) -> ExitCode {
         Ok(t) => t,
         Err(e) => return fail(&e),
     };
+    if let Some(file) = &args.batch {
+        return batch::run(&args, target, file);
+    }
     let inputs = match collect_inputs(&args, &target.action.input) {
         Ok(i) => i,
         Err(message) => {
