@@ -51,9 +51,9 @@ pub struct Args {
     /// Apply the safe fixes to the files, then report what remains.
     #[arg(long)]
     fix: bool,
-    /// With --fix: print the fixes as a unified diff instead of writing them (exit 1 when
-    /// there is anything to fix).
-    #[arg(long, alias = "dry-run", requires = "fix")]
+    /// Print the safe fixes as a unified diff instead of writing them (implies --fix; exit 1
+    /// when there is anything to fix).
+    #[arg(long, visible_alias = "dry-run")]
     diff: bool,
     /// Use this integ.toml instead of the one found by walking up from the first path.
     #[arg(long, value_name = "FILE")]
@@ -75,9 +75,9 @@ pub fn run(args: Args) -> ExitCode {
         None => None,
     };
     let fix = match (args.fix, args.diff) {
-        (false, _) => FixMode::Off,
+        (_, true) => FixMode::Diff,
         (true, false) => FixMode::Write,
-        (true, true) => FixMode::Diff,
+        (false, false) => FixMode::Off,
     };
     let outcome = match integ_lint::run(&Options {
         paths: args.paths.clone(),
