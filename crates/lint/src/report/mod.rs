@@ -154,10 +154,17 @@ mod tests {
     #[test]
     fn locator_agrees_with_source_file_line_col() {
         let text = "a: é\r\nbé: \"ü\"\n\n  - x\ny";
-        let files = vec![SourceFile { path: "f.yaml".into(), text: Arc::from(text) }];
+        let files = vec![SourceFile {
+            path: "f.yaml".into(),
+            text: Arc::from(text),
+        }];
         let loc = Locator::new(&files);
         for offset in 0..=text.len() + 2 {
-            assert_eq!(loc.line_col(FileId(0), offset), files[0].line_col(offset), "offset {offset}");
+            assert_eq!(
+                loc.line_col(FileId(0), offset),
+                files[0].line_col(offset),
+                "offset {offset}"
+            );
         }
     }
 }
