@@ -11,6 +11,6 @@ pub mod execute;
 pub mod http;
 pub mod output;
 pub mod ratelimit;
-pub mod run;
 pub mod request;
+pub mod run;
 pub mod secret;
