@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
+use integ_spec::suggest::did_you_mean;
 use jsonschema::error::ValidationErrorKind;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -211,11 +212,22 @@ impl<'t> Checker<'t> {
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Prepared, CheckError> {
         let instance = Value::Object(inputs.clone());
-        let problems: Vec<String> = self
+        let known: Vec<&str> = self
+            .target
+            .action
+            .input
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let mut problems: Vec<(bool, String)> = self
             .validator
             .iter_errors(&instance)
-            .flat_map(|e| describe(&e))
+            .flat_map(|e| describe(&e, &known))
             .collect();
+        // A missing input first: it is what the row most likely lacks.
+        problems.sort_by_key(|(missing, _)| !*missing);
+        let problems: Vec<String> = problems.into_iter().map(|(_, m)| m).collect();
         if !problems.is_empty() {
             return Err(CheckError::Row(problems.join("; ")));
         }
@@ -237,27 +249,35 @@ impl<'t> Checker<'t> {
     }
 }
 
-/// One schema error in the words of the CLI: an input is missing or unknown, or the
-/// schema's own message at the input's path.
-fn describe(e: &jsonschema::ValidationError) -> Vec<String> {
+/// One schema error in the words of the CLI: an input is missing (`true`) or unknown (with
+/// the closest known name), or the schema's own message at the input's path.
+fn describe(e: &jsonschema::ValidationError, known: &[&str]) -> Vec<(bool, String)> {
     let path = e
         .instance_path()
         .as_str()
         .trim_start_matches('/')
         .replace('/', ".");
     match (e.kind(), path.is_empty()) {
-        (ValidationErrorKind::Required { property }, true) => vec![format!(
-            "missing required input {}",
-            property
-                .as_str()
-                .map_or_else(|| property.to_string(), str::to_string)
+        (ValidationErrorKind::Required { property }, true) => vec![(
+            true,
+            format!(
+                "missing required input {}",
+                property
+                    .as_str()
+                    .map_or_else(|| property.to_string(), str::to_string)
+            ),
         )],
         (ValidationErrorKind::AdditionalProperties { unexpected }, true) => unexpected
             .iter()
-            .map(|name| format!("unknown input {name}"))
+            .map(|name| {
+                let hint = did_you_mean(name, known.iter().copied())
+                    .map(|k| format!(" (did you mean {k}?)"))
+                    .unwrap_or_default();
+                (false, format!("unknown input {name}{hint}"))
+            })
             .collect(),
-        (_, true) => vec![e.to_string()],
-        (_, false) => vec![format!("input {path}: {e}")],
+        (_, true) => vec![(false, e.to_string())],
+        (_, false) => vec![(false, format!("input {path}: {e}"))],
     }
 }
 
