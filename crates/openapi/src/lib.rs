@@ -1,0 +1,1 @@
+//! integ-openapi: turns OpenAPI 3.0 operations into integ `Action` documents.
