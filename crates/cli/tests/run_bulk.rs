@@ -213,7 +213,9 @@ fn a_lowered_rate_limit_is_waited_out_and_no_429_reaches_the_results() {
     let results = results(&out);
     assert_eq!(results.len(), 40);
     assert!(
-        results.iter().all(|r| r["status"] == "ok" && r["http"] == 200),
+        results
+            .iter()
+            .all(|r| r["status"] == "ok" && r["http"] == 200),
         "{}",
         out.stdout
     );
@@ -234,7 +236,10 @@ fn a_lowered_rate_limit_is_waited_out_and_no_429_reaches_the_results() {
         "rateLimit: { requests: 100, perSeconds: 10 }",
         "rateLimit: { requests: 10, perSeconds: 1 }",
     );
-    assert_ne!(matched, text, "the shipped provider declares its rate limit");
+    assert_ne!(
+        matched, text,
+        "the shipped provider declares its rate limit"
+    );
     std::fs::write(&provider, matched).expect("write provider");
     let out = bulk(&w, "get_contact", "rows.jsonl", &["--concurrency", "8"]);
     out.assert_ok();
@@ -307,7 +312,11 @@ fn resume_sends_only_the_rows_not_yet_ok() {
         "{}",
         second.stderr
     );
-    assert!(second.stderr.contains("1 line(s) of the --resume file(s) are not results"));
+    assert!(
+        second
+            .stderr
+            .contains("1 line(s) of the --resume file(s) are not results")
+    );
 
     // Everything done: nothing is sent.
     let mut all = saved;
@@ -558,8 +567,15 @@ fn ctrl_c_finishes_the_rows_in_flight_and_loses_no_result() {
     let stderr = err_reader.join().expect("stderr reader");
 
     assert_eq!(code, 130, "{stderr}");
-    assert!(stderr.contains("interrupted: starting no more rows"), "{stderr}");
-    assert!(lines.len() < 60, "the run stopped early: {} lines", lines.len());
+    assert!(
+        stderr.contains("interrupted: starting no more rows"),
+        "{stderr}"
+    );
+    assert!(
+        lines.len() < 60,
+        "the run stopped early: {} lines",
+        lines.len()
+    );
     let sent = requests(&w, CREATE);
     assert_eq!(
         lines.len() as u64,
@@ -596,4 +612,35 @@ fn batch_flags_are_checked_before_anything_runs() {
         "error: broken.json: not a JSON array of input objects: EOF while parsing a value (line 2, column 0)\n"
     );
     assert_eq!(w.requests(), 0);
+}
+
+#[test]
+fn rows_can_come_from_standard_input_as_a_json_array() {
+    let w = World::start();
+    w.login(USER_PROFILE);
+    let rows = write_text(
+        &w,
+        "rows.json",
+        "[\n  {\"email\": \"in1@example.com\"},\n  {\"email\": \"in2@example.com\"}\n]\n",
+    );
+    let specs = w.specs_dir().display().to_string();
+    let mut cmd = w.command([
+        "run",
+        "create_contact",
+        "--profile",
+        USER_PROFILE,
+        "--specs",
+        &specs,
+        "--batch",
+        "-",
+        "--ordered",
+    ]);
+    cmd.stdin(std::fs::File::open(rows).expect("rows"));
+    let out = w.run_command(cmd);
+    out.assert_ok();
+    let results = results(&out);
+    assert_eq!(lines_of(&results), [1, 2]);
+    assert_eq!(results[1]["output"]["email"], "in2@example.com");
+    assert_eq!(w.contacts().len(), 2);
+    w.assert_no_secret_printed();
 }
