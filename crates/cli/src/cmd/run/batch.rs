@@ -125,14 +125,22 @@ pub(super) fn run(args: &Args, target: Target<'_>, file: &Path) -> ExitCode {
             progress.clone(),
         ));
 
+        let stdout_is_terminal = std::io::stdout().is_terminal();
         let failed = AtomicU64::new(0);
         let mut write_error: Option<std::io::Error> = None;
         let emit = |r: RowResult| {
             let line = r.to_json_line();
-            let written = progress.suspend(|| {
+            let write = || {
                 let mut out = std::io::stdout().lock();
                 writeln!(out, "{line}").and_then(|()| out.flush())
-            });
+            };
+            // Clearing and redrawing the bar per row is needed only when both share a
+            // terminal.
+            let written = if stdout_is_terminal {
+                progress.suspend(write)
+            } else {
+                write()
+            };
             if let Err(e) = written
                 && write_error.is_none()
             {
@@ -278,7 +286,7 @@ fn progress_bar(len: u64) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
     if let Ok(style) =
-        ProgressStyle::with_template("{bar:30} {pos}/{len} rows  {per_sec}  eta {eta}  {msg}")
+        ProgressStyle::with_template("{bar:30} {pos}/{len} rows  {elapsed} eta {eta}  {msg}")
     {
         bar.set_style(style);
     }
