@@ -33,6 +33,8 @@ enum Command {
     Auth(cmd::auth::Args),
     /// Run an action against the API.
     Run(cmd::run::Args),
+    /// Write Actions from an API description (`integ import openapi FILE`).
+    Import(cmd::import::Args),
     /// Start the local HighLevel-compatible sandbox server.
     Sandbox(cmd::sandbox::Args),
     /// Walk through integ end to end against the built-in sandbox.
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Compile(args) => cmd::compile::run(args),
         Command::Auth(args) => cmd::auth::run(args),
         Command::Run(args) => cmd::run::run(args),
+        Command::Import(args) => cmd::import::run(args),
         Command::Sandbox(args) => cmd::sandbox::run(args),
         Command::Demo(args) => cmd::demo::run(args),
     }

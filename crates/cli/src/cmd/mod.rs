@@ -4,6 +4,7 @@ pub mod auth;
 pub mod compile;
 pub mod demo;
 pub mod explain;
+pub mod import;
 pub mod lint;
 pub mod run;
 pub mod sandbox;
