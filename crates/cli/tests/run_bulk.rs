@@ -323,6 +323,7 @@ fn resume_sends_only_the_rows_not_yet_ok() {
     all.push('\n');
     all.push_str(&second.stdout);
     write_text(&w, "results.jsonl", &all);
+    let before = w.requests();
     let third = bulk(
         &w,
         "create_contact",
@@ -331,7 +332,12 @@ fn resume_sends_only_the_rows_not_yet_ok() {
     );
     third.assert_ok();
     assert_eq!(third.stdout, "");
-    assert_eq!(requests(&w, CREATE), 13);
+    assert_eq!(w.requests(), before, "nothing at all is sent");
+    assert_eq!(
+        third.stderr,
+        "warning: 1 line(s) of the --resume file(s) are not results; they mark no row done\n\
+         10 rows: 0 ok, 0 failed, 10 skipped (ok in an earlier run) in 0.0 s\n"
+    );
     w.assert_no_secret_printed();
 }
 
@@ -601,6 +607,16 @@ fn batch_flags_are_checked_before_anything_runs() {
     let out = w.run_action("get_contact", USER_PROFILE, &["--ordered"]);
     assert_eq!(out.code, 2, "--ordered needs --batch");
     assert!(out.stderr.contains("--batch <FILE>"), "{}", out.stderr);
+    let out = w.run_action(
+        "get_contact",
+        USER_PROFILE,
+        &["-i", "contactId=b", "--resume", "r.jsonl"],
+    );
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "error: --ordered, --skip-invalid and --resume need --batch FILE\n"
+    );
     let out = bulk(&w, "get_contact", "missing.jsonl", &[]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.starts_with("error: cannot read missing.jsonl: "));

@@ -97,6 +97,12 @@ pub fn run(args: Args) -> ExitCode {
     if let Some(file) = &args.batch {
         return batch::run(&args, target, file);
     }
+    // clap waives `requires = "batch"` when an argument that conflicts with --batch (-i)
+    // is present, so say it here.
+    if args.ordered || args.skip_invalid || !args.resume.is_empty() {
+        eprintln!("error: --ordered, --skip-invalid and --resume need --batch FILE");
+        return ExitCode::from(EXIT_USAGE);
+    }
     let inputs = match collect_inputs(&args, &target.action.input) {
         Ok(i) => i,
         Err(message) => {

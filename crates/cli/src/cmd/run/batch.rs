@@ -13,7 +13,9 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use integ_runner::auth::{self, Interaction, LoginOptions};
-use integ_runner::bulk::{self, CheckError, Checker, Done, Live, Options, RowResult, Status};
+use integ_runner::bulk::{
+    self, CheckError, Checker, Done, Live, Options, RowResult, Status, Tally,
+};
 use integ_runner::execute::Event;
 use integ_runner::run::{Runtime, Target, stored_metadata};
 
@@ -86,6 +88,16 @@ pub(super) fn run(args: &Args, target: Target<'_>, file: &Path) -> ExitCode {
 
     if args.dry_run {
         return dry_run(args, &target, &checker, &plan, &env);
+    }
+    if plan.items.is_empty() {
+        // Every row is done already (or the file has none): not even the token is read.
+        let tally = Tally {
+            total: plan.total,
+            skipped: plan.skipped,
+            ..Tally::default()
+        };
+        eprintln!("{tally}");
+        return ExitCode::from(EXIT_OK);
     }
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
