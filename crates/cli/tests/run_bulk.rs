@@ -563,10 +563,11 @@ fn ctrl_c_finishes_the_rows_in_flight_and_loses_no_result() {
     });
     rx.recv_timeout(Duration::from_secs(60))
         .expect("three results within a minute");
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &pid.to_string()])
+    // The shell's builtin `kill`: there is always a `sh`, not always a `kill` binary.
+    let killed = std::process::Command::new("sh")
+        .args(["-c", &format!("kill -INT {pid}")])
         .status()
-        .expect("kill -INT");
+        .expect("sh -c kill -INT");
     assert!(killed.success());
     let code = wait(&mut child, Duration::from_secs(60));
     let lines = out_reader.join().expect("stdout reader");

@@ -400,9 +400,13 @@ impl RowResult {
             RunError::Exec(ExecError::Api { status, .. }) => Some(*status),
             _ => None,
         };
+        // The login is gone, or the stored token lacks a field the request needs: the
+        // same for every later row.
         let stops_the_run = matches!(
             e,
-            RunError::Auth(_) | RunError::Exec(ExecError::Credentials(_))
+            RunError::Auth(_)
+                | RunError::Exec(ExecError::Credentials(_))
+                | RunError::Build(BuildError::MissingTokenField { .. })
         ) || e.exit_code() == 2;
         RowResult {
             line,
