@@ -69,7 +69,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["inputs", "input_file", "output"])]
     batch: Option<PathBuf>,
     /// With --batch: how many rows run at once.
-    #[arg(long, default_value_t = 4, requires = "batch",
+    #[arg(long, value_name = "N", default_value_t = 4, requires = "batch",
           value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: u16,
     /// With --batch: print results in input order instead of as rows complete.
