@@ -167,10 +167,7 @@ mod tests {
 
     #[test]
     fn applies_non_overlapping_and_defers_conflicts() {
-        let files = vec![SourceFile {
-            path: "a.yaml".into(),
-            text: Arc::from("abcdef"),
-        }];
+        let files = vec![SourceFile::new("a.yaml".into(), Arc::from("abcdef"))];
         let diags = vec![
             diag(fix(&[(1, 2, "B")])),
             diag(fix(&[(1, 1, "x")])), // same start as the first: deferred
@@ -192,10 +189,7 @@ mod tests {
 
     #[test]
     fn edits_outside_the_text_drop_their_fix() {
-        let files = vec![SourceFile {
-            path: "a.yaml".into(),
-            text: Arc::from("é"),
-        }];
+        let files = vec![SourceFile::new("a.yaml".into(), Arc::from("é"))];
         assert!(apply(&files, &[diag(fix(&[(1, 1, "x")]))]).is_empty());
         assert!(apply(&files, &[diag(fix(&[(0, 9, "x")]))]).is_empty());
     }

@@ -167,8 +167,12 @@ fn check(cx: &mut Ctx<'_>, value: &Value) -> Option<Checked> {
     };
     let kind = kind?;
     let root = schema::cached(kind);
-    for error in schema::validator(kind).iter_errors(value) {
-        map_error(cx, root, value, &error);
+    let validator = schema::validator(kind);
+    // Most documents are valid: `is_valid` stops at nothing and collects no errors.
+    if !validator.is_valid(value) {
+        for error in validator.iter_errors(value) {
+            map_error(cx, root, value, &error);
+        }
     }
     check_strings(cx, value);
     if kind == Kind::Action {
@@ -470,8 +474,15 @@ fn check_input_schema(cx: &mut Ctx<'_>, value: &Value) {
     {
         return;
     }
-    let Err(error) = jsonschema::meta::validate(input) else {
-        return;
+    // Same as `jsonschema::meta::validate`, with a fast path for a valid input: the meta
+    // validator is built once per process (by jsonschema), `is_valid` collects nothing.
+    let error = match jsonschema::meta::validator_for(input) {
+        Ok(meta) if meta.is_valid(input) => return,
+        Ok(meta) => match meta.validate(input) {
+            Ok(()) => return,
+            Err(e) => e,
+        },
+        Err(e) => e,
     };
     let inner = error.instance_path().as_str().to_string();
     let pointer = format!("/spec/input{inner}");
@@ -499,18 +510,44 @@ fn check_input_schema(cx: &mut Ctx<'_>, value: &Value) {
 
 /// Parses every string under `/spec` (except the `input` JSON Schema) as a template, and
 /// reports a bad one at the exact place inside the YAML scalar when it can be mapped.
+/// The JSON pointer of a string is built only when it has a problem.
 fn check_strings(cx: &mut Ctx<'_>, value: &Value) {
     let Some(spec) = value.get("spec") else {
         return;
     };
-    let mut pending: Vec<(String, &Value)> = vec![("/spec".to_string(), spec)];
-    while let Some((pointer, v)) = pending.pop() {
+    /// A node's place: its parent (an index into `path`) and its key or item index.
+    enum Seg<'v> {
+        Key(&'v str),
+        Item(usize),
+    }
+    let mut path: Vec<(usize, Seg<'_>)> = Vec::new();
+    let pointer_of = |path: &[(usize, Seg<'_>)], mut at: usize| {
+        let mut segments = Vec::new();
+        while at != usize::MAX {
+            let (parent, seg) = &path[at];
+            segments.push(match seg {
+                Seg::Key(k) => escape(k),
+                Seg::Item(i) => i.to_string(),
+            });
+            at = *parent;
+        }
+        let mut p = String::from("/spec");
+        for s in segments.iter().rev() {
+            p.push('/');
+            p.push_str(s);
+        }
+        p
+    };
+    // (node, index of its place in `path`; usize::MAX for `/spec` itself)
+    let mut pending: Vec<(&Value, usize)> = vec![(spec, usize::MAX)];
+    while let Some((v, at)) = pending.pop() {
         match v {
             Value::String(s) => {
                 if !template::may_contain_template(s) {
                     continue;
                 }
                 if let Err(e) = template::parse(s) {
+                    let pointer = pointer_of(&path, at);
                     let span =
                         scalar_range_span(cx.text, cx.value_span(&pointer), s, e.range.clone());
                     cx.push(span, e.message.clone(), e.help.clone());
@@ -518,14 +555,20 @@ fn check_strings(cx: &mut Ctx<'_>, value: &Value) {
             }
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
-                    pending.push((format!("{pointer}/{i}"), item));
+                    if matches!(item, Value::String(_) | Value::Array(_) | Value::Object(_)) {
+                        path.push((at, Seg::Item(i)));
+                        pending.push((item, path.len() - 1));
+                    }
                 }
             }
             Value::Object(map) => {
                 for (k, item) in map {
-                    let child = format!("{pointer}/{}", escape(k));
-                    if child != "/spec/input" {
-                        pending.push((child, item));
+                    if at == usize::MAX && k == "input" {
+                        continue;
+                    }
+                    if matches!(item, Value::String(_) | Value::Array(_) | Value::Object(_)) {
+                        path.push((at, Seg::Key(k)));
+                        pending.push((item, path.len() - 1));
                     }
                 }
             }

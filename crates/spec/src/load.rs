@@ -115,13 +115,7 @@ pub fn load_files(files: Vec<PathBuf>) -> LoadOutput {
                         message,
                         "check the file's permissions".into(),
                     );
-                    FileResult::only(
-                        SourceFile {
-                            path,
-                            text: Arc::from(""),
-                        },
-                        d,
-                    )
+                    FileResult::only(SourceFile::new(path, Arc::from("")), d)
                 }
             }
         })
@@ -220,13 +214,7 @@ fn too_large(id: FileId, path: PathBuf, size: u64) -> FileResult {
         message,
         "split the specs into several files".into(),
     );
-    FileResult::only(
-        SourceFile {
-            path,
-            text: Arc::from(""),
-        },
-        d,
-    )
+    FileResult::only(SourceFile::new(path, Arc::from("")), d)
 }
 
 fn load_bytes(id: FileId, path: PathBuf, bytes: Vec<u8>) -> FileResult {
@@ -332,7 +320,7 @@ fn load_text(
         ));
     }
     FileResult {
-        source: SourceFile { path, text },
+        source: SourceFile::new(path, text),
         diagnostics,
         providers,
         profiles,

@@ -18,17 +18,87 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The file's text (lossily decoded when it was not UTF-8; a diagnostic says so).
     pub text: Arc<str>,
+    /// Where the lines of `text` start, built on first use (reports of many findings).
+    lines: std::sync::OnceLock<Arc<LineStarts>>,
 }
 
 impl SourceFile {
+    pub fn new(path: PathBuf, text: Arc<str>) -> SourceFile {
+        SourceFile {
+            path,
+            text,
+            lines: std::sync::OnceLock::new(),
+        }
+    }
+
     /// 1-based line and 1-based column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() + 1;
-        (line, col)
+        let offset = floor_char_boundary(&self.text, offset);
+        let lines = self.lines();
+        let line = lines.line(offset);
+        let line_start = lines.start(line);
+        let col = self.text[line_start..offset].chars().count() + 1;
+        (line + 1, col)
+    }
+
+    /// The line starts of `text`, built once per text (a text replaced after the first
+    /// use gets its own, built for the call).
+    pub(crate) fn lines(&self) -> Arc<LineStarts> {
+        let cached = self
+            .lines
+            .get_or_init(|| Arc::new(LineStarts::new(&self.text)));
+        if Arc::ptr_eq(&cached.text, &self.text) {
+            cached.clone()
+        } else {
+            Arc::new(LineStarts::new(&self.text))
+        }
+    }
+}
+
+/// The byte offsets where the lines of a text start (after each `\n`).
+#[derive(Debug)]
+pub(crate) struct LineStarts {
+    /// The text they were built from (held, so its address cannot be reused by another).
+    text: Arc<str>,
+    starts: Vec<usize>,
+    /// Whether the text has a `\r` not followed by `\n` (which miette counts as a line
+    /// break and these starts do not).
+    pub(crate) lone_cr: bool,
+}
+
+impl LineStarts {
+    fn new(text: &Arc<str>) -> LineStarts {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        let mut lone_cr = false;
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'\n' {
+                starts.push(i + 1);
+            } else if b == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+                lone_cr = true;
+            }
+        }
+        LineStarts {
+            text: text.clone(),
+            starts,
+            lone_cr,
+        }
+    }
+
+    /// 0-based line of `offset` (a `\n` belongs to the line it ends).
+    pub(crate) fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    /// Byte offset where 0-based `line` starts; the text's length past the last line.
+    pub(crate) fn start(&self, line: usize) -> usize {
+        self.starts.get(line).copied().unwrap_or(self.text.len())
+    }
+
+    /// How many lines the text has.
+    pub(crate) fn count(&self) -> usize {
+        self.starts.len()
     }
 }
 
@@ -67,39 +137,192 @@ impl<T> Loaded<T> {
 }
 
 /// JSON pointer -> span, for one document.
+///
+/// Stored as a tree (one entry per node, with its parent and its pointer segment), the
+/// way the reader meets the nodes: building it allocates no pointer strings. The map from
+/// whole pointers is built on the first lookup only, so a document nobody asks about (a
+/// valid one, most of the time) never pays for it.
 #[derive(Debug, Clone, Default)]
 pub struct SpanMap {
-    map: std::collections::HashMap<String, NodeSpan>,
+    nodes: Vec<TreeNode>,
+    /// The escaped key segments of the nodes, one after the other.
+    segments: String,
+    /// Pointers inserted whole (by [`SpanMap::insert`]), applied after the tree.
+    extra: Vec<(String, NodeSpan)>,
+    index: std::sync::OnceLock<std::collections::HashMap<String, NodeSpan>>,
 }
 
+#[derive(Debug, Clone, Copy)]
+struct TreeNode {
+    parent: u32,
+    segment: Segment,
+    span: NodeSpan,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Segment {
+    Root,
+    Index(u32),
+    /// `segments[start..end]`, followed by `~duplicate` for the value of a repeated key
+    /// (`~d` never occurs in a real pointer, so it cannot shadow the first occurrence).
+    Key {
+        start: u32,
+        end: u32,
+        duplicate: bool,
+    },
+}
+
+/// A node of a [`SpanMap`] under construction (see [`SpanMap::add_root`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NodeId(u32);
+
+/// What a duplicate key's segment adds to its pointer.
+const DUPLICATE_SUFFIX: &str = "~duplicate";
+
 impl SpanMap {
+    /// The root node, made by [`SpanMap::add_root`] first.
+    pub(crate) const ROOT: NodeId = NodeId(0);
+
     pub fn insert(&mut self, pointer: String, span: NodeSpan) {
-        self.map.insert(pointer, span);
+        self.index.take();
+        self.extra.push((pointer, span));
     }
 
     pub fn get(&self, pointer: &str) -> Option<NodeSpan> {
-        self.map.get(pointer).copied()
+        self.index().get(pointer).copied()
     }
 
     pub fn nearest(&self, pointer: &str) -> NodeSpan {
+        let map = self.index();
         let mut p = pointer;
         loop {
-            if let Some(s) = self.map.get(p) {
+            if let Some(s) = map.get(p) {
                 return *s;
             }
             match p.rfind('/') {
                 Some(i) => p = &p[..i],
-                None => return self.map.get("").copied().unwrap_or_default(),
+                None => return map.get("").copied().unwrap_or_default(),
             }
         }
     }
 
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.index().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.nodes.is_empty() && self.extra.is_empty()
+    }
+
+    /// The pointer -> span map, built once from the tree (later entries win, as inserts).
+    fn index(&self) -> &std::collections::HashMap<String, NodeSpan> {
+        self.index.get_or_init(|| {
+            let mut pointers: Vec<String> = Vec::with_capacity(self.nodes.len());
+            for node in &self.nodes {
+                let pointer = match node.segment {
+                    Segment::Root => String::new(),
+                    segment => {
+                        let parent = &pointers[node.parent as usize];
+                        let mut p = String::with_capacity(parent.len() + 12);
+                        p.push_str(parent);
+                        p.push('/');
+                        match segment {
+                            Segment::Index(i) => {
+                                use std::fmt::Write;
+                                let _ = write!(p, "{i}");
+                            }
+                            Segment::Key {
+                                start,
+                                end,
+                                duplicate,
+                            } => {
+                                p.push_str(&self.segments[start as usize..end as usize]);
+                                if duplicate {
+                                    p.push_str(DUPLICATE_SUFFIX);
+                                }
+                            }
+                            Segment::Root => {}
+                        }
+                        p
+                    }
+                };
+                pointers.push(pointer);
+            }
+            let mut map =
+                std::collections::HashMap::with_capacity(self.nodes.len() + self.extra.len());
+            for (node, pointer) in self.nodes.iter().zip(pointers) {
+                map.insert(pointer, node.span);
+            }
+            for (pointer, span) in &self.extra {
+                map.insert(pointer.clone(), *span);
+            }
+            map
+        })
+    }
+
+    /// The root node (pointer ""), with an empty span until [`SpanMap::set`].
+    pub(crate) fn add_root(&mut self) -> NodeId {
+        self.push(0, Segment::Root)
+    }
+
+    /// A sequence item of `parent`.
+    pub(crate) fn add_item(&mut self, parent: NodeId, index: usize) -> NodeId {
+        self.push(parent.0, Segment::Index(index as u32))
+    }
+
+    /// The value of `key` in the mapping `parent` (`duplicate`: a repeated key's).
+    pub(crate) fn add_key(&mut self, parent: NodeId, key: &str, duplicate: bool) -> NodeId {
+        let start = self.segments.len() as u32;
+        for c in key.chars() {
+            match c {
+                '~' => self.segments.push_str("~0"),
+                '/' => self.segments.push_str("~1"),
+                c => self.segments.push(c),
+            }
+        }
+        let end = self.segments.len() as u32;
+        self.push(
+            parent.0,
+            Segment::Key {
+                start,
+                end,
+                duplicate,
+            },
+        )
+    }
+
+    /// The first (non-duplicate) value of `key` in the mapping `parent`, if recorded.
+    pub(crate) fn find_key(&self, parent: NodeId, key: &str) -> Option<NodeSpan> {
+        let escaped = key.replace('~', "~0").replace('/', "~1");
+        self.nodes.iter().rev().find_map(|n| match n.segment {
+            Segment::Key {
+                start,
+                end,
+                duplicate: false,
+            } if n.parent == parent.0 && self.segments[start as usize..end as usize] == escaped => {
+                Some(n.span)
+            }
+            _ => None,
+        })
+    }
+
+    pub(crate) fn span(&self, id: NodeId) -> NodeSpan {
+        self.nodes[id.0 as usize].span
+    }
+
+    pub(crate) fn set(&mut self, id: NodeId, span: NodeSpan) {
+        self.index.take();
+        self.nodes[id.0 as usize].span = span;
+    }
+
+    fn push(&mut self, parent: u32, segment: Segment) -> NodeId {
+        self.index.take();
+        self.nodes.push(TreeNode {
+            parent,
+            segment,
+            span: NodeSpan::default(),
+        });
+        NodeId(self.nodes.len() as u32 - 1)
     }
 }
 

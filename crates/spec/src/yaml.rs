@@ -14,7 +14,7 @@ use serde_json::{Map, Number, Value};
 
 use crate::diag::{Diagnostic, Span};
 use crate::load::schema_diagnostic;
-use crate::workspace::{FileId, NodeSpan, SpanMap};
+use crate::workspace::{FileId, NodeId, NodeSpan, SpanMap};
 
 /// Problems reported per file at most; past that, one note says the rest is not shown.
 pub const MAX_DIAGNOSTICS_PER_FILE: usize = 100;
@@ -105,15 +105,18 @@ enum Container {
     Seq(Vec<Value>),
     Map {
         map: Map<String, Value>,
-        /// The key waiting for its value: text, span, and whether it is a duplicate
-        /// (whose value is read and dropped).
-        pending: Option<(String, Span, bool)>,
+        /// The key waiting for its value: text, span, and its node in the span map (none
+        /// for a duplicate, whose value is read and dropped).
+        pending: Option<(String, Span, Option<NodeId>)>,
     },
 }
 
 struct Frame {
     container: Container,
-    pointer: String,
+    /// The container's node in the span map, and the length of its JSON pointer (which
+    /// is never built here: the span map makes pointers when asked).
+    node: NodeId,
+    pointer_len: usize,
     start: usize,
     /// End of the last child, for block collections whose end event sits at the next token.
     end: usize,
@@ -132,6 +135,9 @@ struct Anchored {
 struct Node {
     value: Value,
     span: Span,
+    /// Whether the node is a collection read here, whose span-map node was made when it
+    /// opened (an alias's copy has none).
+    opened: bool,
     anchor: usize,
     nodes: usize,
     depth: usize,
@@ -162,9 +168,11 @@ struct DocState {
 
 impl DocState {
     fn new() -> Self {
+        let mut spans = SpanMap::default();
+        spans.add_root();
         DocState {
             stack: Vec::new(),
-            spans: SpanMap::default(),
+            spans,
             anchors: HashMap::new(),
             alias_nodes: 0,
             anchored_nodes: 0,
@@ -177,8 +185,19 @@ impl DocState {
     }
 }
 
-fn escape_pointer(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+/// The length of `key` as a JSON pointer segment (`~` and `/` take two bytes).
+fn escaped_len(key: &str) -> usize {
+    key.len() + key.bytes().filter(|&b| b == b'~' || b == b'/').count()
+}
+
+/// The number of decimal digits of `n`.
+fn digits(mut n: usize) -> usize {
+    let mut d = 1;
+    while n >= 10 {
+        n /= 10;
+        d += 1;
+    }
+    d
 }
 
 impl<'t> Reader<'t> {
@@ -287,8 +306,8 @@ impl<'t> Reader<'t> {
         }
         let Some(value) = d.root else { return };
         let mut spans = d.spans;
-        spans.insert(
-            String::new(),
+        spans.set(
+            SpanMap::ROOT,
             NodeSpan {
                 key: None,
                 value: d.root_span,
@@ -321,6 +340,7 @@ impl<'t> Reader<'t> {
                         anchor,
                         nodes: 1,
                         depth: 0,
+                        opened: false,
                     },
                 );
             }
@@ -357,6 +377,7 @@ impl<'t> Reader<'t> {
                     anchor: 0,
                     nodes: 1,
                     depth: 0,
+                    opened: false,
                 },
             );
             return;
@@ -385,24 +406,32 @@ impl<'t> Reader<'t> {
             anchor: 0,
             nodes: anchored.nodes,
             depth: anchored.depth,
+            opened: false,
         };
         self.attach(d, node);
     }
 
-    /// The JSON pointer of the next child of the top frame (or of the root).
-    fn child_pointer(d: &DocState) -> Option<String> {
+    /// The span-map node of the next child of the top frame (or of the root), and the
+    /// length of its pointer.
+    fn child_node(d: &mut DocState) -> Option<(NodeId, usize)> {
         match d.stack.last() {
-            None => Some(String::new()),
+            None => Some((SpanMap::ROOT, 0)),
             Some(f) => match &f.container {
-                Container::Seq(items) => Some(format!("{}/{}", f.pointer, items.len())),
+                Container::Seq(items) => Some((
+                    d.spans.add_item(f.node, items.len()),
+                    f.pointer_len + 1 + digits(items.len()),
+                )),
                 Container::Map {
-                    pending: Some((k, _, duplicate)),
+                    pending: Some((k, _, node)),
                     ..
                 } => {
-                    // `~d` never occurs in a real pointer, so a duplicate's children
-                    // cannot overwrite the spans of the first occurrence.
-                    let dup = if *duplicate { "~duplicate" } else { "" };
-                    Some(format!("{}/{}{dup}", f.pointer, escape_pointer(k)))
+                    let len = f.pointer_len + 1 + escaped_len(k);
+                    Some(match node {
+                        Some(node) => (*node, len),
+                        // A duplicate's children get their own pointers (`/k~duplicate/..`),
+                        // so they cannot overwrite the spans of the first occurrence.
+                        None => (d.spans.add_key(f.node, k, true), len + "~duplicate".len()),
+                    })
                 }
                 Container::Map { pending: None, .. } => None,
             },
@@ -420,7 +449,7 @@ impl<'t> Reader<'t> {
             );
             return;
         }
-        let Some(pointer) = Self::child_pointer(d) else {
+        let Some((node, pointer_len)) = Self::child_node(d) else {
             let before = self.text[..span.start].trim_end();
             if before.ends_with('{') && self.text[span.start..].starts_with('{') {
                 // `key: {{ inputs.x }}` unquoted: YAML reads a mapping inside a mapping.
@@ -449,7 +478,8 @@ impl<'t> Reader<'t> {
         };
         d.stack.push(Frame {
             container,
-            pointer,
+            node,
+            pointer_len,
             start: span.start,
             end: span.end,
             anchor,
@@ -477,11 +507,12 @@ impl<'t> Reader<'t> {
             anchor: frame.anchor,
             nodes: frame.nodes,
             depth: frame.depth_below + 1,
+            opened: true,
         };
         // The container's own span (its key span, if any, was recorded with the key).
-        let key = d.spans.get(&frame.pointer).and_then(|s| s.key);
-        d.spans.insert(
-            frame.pointer,
+        let key = d.spans.span(frame.node).key;
+        d.spans.set(
+            frame.node,
             NodeSpan {
                 key,
                 value: node.span,
@@ -530,15 +561,17 @@ impl<'t> Reader<'t> {
         top.nodes = top.nodes.saturating_add(node.nodes);
         top.depth_below = top.depth_below.max(node.depth);
         top.end = top.end.max(node.span.end);
-        let pointer_base = top.pointer.clone();
-        d.pointer_bytes += pointer_base.len() + 8;
+        d.pointer_bytes += top.pointer_len + 8;
+        let parent = top.node;
         match &mut top.container {
             Container::Seq(items) => {
-                let pointer = format!("{pointer_base}/{}", items.len());
+                let index = items.len();
                 items.push(node.value);
-                if d.spans.get(&pointer).is_none() {
-                    d.spans.insert(
-                        pointer,
+                if !node.opened {
+                    // A container item got its node when it opened.
+                    let id = d.spans.add_item(parent, index);
+                    d.spans.set(
+                        id,
                         NodeSpan {
                             key: None,
                             value: node.span,
@@ -547,21 +580,19 @@ impl<'t> Reader<'t> {
                 }
             }
             Container::Map { map, pending } => match pending.take() {
-                Some((key, key_span, duplicate)) => {
-                    let pointer = format!("{pointer_base}/{}", escape_pointer(&key));
-                    if !duplicate {
+                Some((key, key_span, id)) => match id {
+                    Some(id) => {
                         map.insert(key, node.value);
-                        d.spans.insert(
-                            pointer,
+                        d.spans.set(
+                            id,
                             NodeSpan {
                                 key: Some(key_span),
                                 value: node.span,
                             },
                         );
-                    } else {
-                        drop_value_iteratively(node.value);
                     }
-                }
+                    None => drop_value_iteratively(node.value),
+                },
                 None => {
                     let key = match node.value {
                         Value::String(s) => s,
@@ -572,11 +603,10 @@ impl<'t> Reader<'t> {
                             .to_string(),
                         other => other.to_string(),
                     };
-                    let pointer = format!("{pointer_base}/{}", escape_pointer(&key));
                     let duplicate = map.contains_key(&key);
-                    if duplicate {
+                    let id = if duplicate {
                         d.flawed = true;
-                        let first = d.spans.get(&pointer).and_then(|s| s.key);
+                        let first = d.spans.find_key(parent, &key).and_then(|s| s.key);
                         let help = match first {
                             Some(f) => format!(
                                 "remove one of the two; the first `{key}` is at line {}",
@@ -591,17 +621,20 @@ impl<'t> Reader<'t> {
                             help,
                         ));
                         self.label_last("second occurrence");
+                        None
                     } else {
                         // Recorded now so a container value knows its key span.
-                        d.spans.insert(
-                            pointer,
+                        let id = d.spans.add_key(parent, &key, false);
+                        d.spans.set(
+                            id,
                             NodeSpan {
                                 key: Some(node.span),
                                 value: node.span,
                             },
                         );
-                    }
-                    *pending = Some((key, node.span, duplicate));
+                        Some(id)
+                    };
+                    *pending = Some((key, node.span, id));
                 }
             },
         }

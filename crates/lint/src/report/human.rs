@@ -11,7 +11,6 @@ use integ_spec::{SourceFile, render};
 use super::Report;
 use crate::engine::counts;
 use crate::rules::plaintext_secret;
-use crate::suppress::LineIndex;
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -56,41 +55,10 @@ fn masked(report: Report<'_>) -> Vec<SourceFile> {
             }
         }
         // Masking whole bytes of multi-byte characters with ASCII keeps the text UTF-8.
-        f.text = Arc::from(String::from_utf8_lossy(&bytes).as_ref());
+        let text = Arc::from(String::from_utf8_lossy(&bytes).as_ref());
+        *f = SourceFile::new(f.path.clone(), text);
     }
     files
-}
-
-/// Files above this size are shown through a window around each finding.
-const WINDOW_ABOVE: usize = 64 * 1024;
-
-/// A stand-in for `file` holding only the lines around `span`, preceded by as many empty
-/// lines as the file has before them: the renderer (which counts lines from the start of
-/// the text it is given) still shows the right line numbers and columns, without
-/// scanning megabytes for every finding of a large file.
-fn window(
-    file: &SourceFile,
-    lines: &LineIndex,
-    span: integ_spec::Span,
-) -> (SourceFile, integ_spec::Span) {
-    let text: &str = &file.text;
-    let first = lines.line(span.start).saturating_sub(2).max(1);
-    let last = lines.line(span.end) + 2;
-    let start = lines.start(first);
-    let end = if last < lines.count() {
-        lines.start(last + 1)
-    } else {
-        text.len()
-    };
-    let mut t = String::with_capacity(first - 1 + end - start);
-    t.extend(std::iter::repeat_n('\n', first - 1));
-    t.push_str(&text[start..end]);
-    let shift = |o: usize| o.clamp(start, end) - start + first - 1;
-    let w = SourceFile {
-        path: file.path.clone(),
-        text: Arc::from(t),
-    };
-    (w, integ_spec::Span::new(shift(span.start), shift(span.end)))
 }
 
 pub fn render(report: Report<'_>, color: bool) -> String {
@@ -105,22 +73,11 @@ pub fn render(report: Report<'_>, color: bool) -> String {
     } else {
         report.files
     };
-    let indexes: Vec<std::cell::OnceCell<LineIndex>> =
-        files.iter().map(|_| std::cell::OnceCell::new()).collect();
+    // The renderer reads only the lines around each finding (its line index of a file
+    // is built once), so a large file with many findings costs no rescans.
     let mut out = String::new();
     for d in report.diagnostics {
-        let i = d.file.0 as usize;
-        match files.get(i) {
-            Some(f) if f.text.len() > WINDOW_ABOVE && d.span.end <= f.text.len() => {
-                let lines = indexes[i].get_or_init(|| LineIndex::new(&f.text));
-                let (w, span) = window(f, lines, d.span);
-                let mut local = d.clone();
-                local.file = integ_spec::FileId(0);
-                local.span = span;
-                out.push_str(&render::human(std::slice::from_ref(&w), &local, color));
-            }
-            _ => out.push_str(&render::human(files, d, color)),
-        }
+        out.push_str(&render::human(files, d, color));
         if !out.ends_with('\n') {
             out.push('\n');
         }
@@ -137,18 +94,15 @@ mod tests {
 
     use super::*;
 
-    /// A finding deep in a large file renders exactly as it would from the whole file.
+    /// A finding deep in a large file is shown at its line and column.
     #[test]
-    fn windowed_rendering_matches_whole_file_rendering() {
+    fn a_finding_deep_in_a_large_file_shows_its_place() {
         let mut text = String::new();
         for i in 0..20_000 {
             text.push_str(&format!("k{i}: value {i} é\n"));
         }
         let at = text.find("k15000:").unwrap();
-        let files = vec![SourceFile {
-            path: "big.yaml".into(),
-            text: Arc::from(text.as_str()),
-        }];
+        let files = vec![SourceFile::new("big.yaml".into(), Arc::from(text.as_str()))];
         let d = Diagnostic {
             code: "schema".into(),
             severity: Severity::Error,
@@ -159,15 +113,14 @@ mod tests {
             label: Some("l".into()),
             fix: None,
         };
-        let lines = LineIndex::new(&files[0].text);
-        let (w, span) = window(&files[0], &lines, d.span);
-        let mut local = d.clone();
-        local.span = span;
-        let whole = render::human(&files, &d, false);
-        assert!(whole.contains("big.yaml:15001:9"), "{whole}");
-        assert_eq!(
-            render::human(std::slice::from_ref(&w), &local, false),
-            whole
+        let out = render(
+            Report {
+                files: &files,
+                diagnostics: std::slice::from_ref(&d),
+            },
+            false,
         );
+        assert!(out.contains("big.yaml:15001:9"), "{out}");
+        assert!(out.contains("15001 │ k15000: value 15000 é"), "{out}");
     }
 }

@@ -154,10 +154,7 @@ mod tests {
     #[test]
     fn locator_agrees_with_source_file_line_col() {
         let text = "a: é\r\nbé: \"ü\"\n\n  - x\ny";
-        let files = vec![SourceFile {
-            path: "f.yaml".into(),
-            text: Arc::from(text),
-        }];
+        let files = vec![SourceFile::new("f.yaml".into(), Arc::from(text))];
         let loc = Locator::new(&files);
         for offset in 0..=text.len() + 2 {
             assert_eq!(
