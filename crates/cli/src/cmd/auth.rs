@@ -93,7 +93,7 @@ struct RefreshArgs {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    init_tracing();
+    super::init_tracing();
     let store = match FileTokenStore::from_env() {
         Ok(s) => s,
         Err(e) => return CmdError::from(e).report(),
@@ -108,19 +108,6 @@ pub fn run(args: Args) -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => e.report(),
     }
-}
-
-/// Debug logs go to stderr, filtered by `INTEG_LOG` (else `RUST_LOG`, else warnings).
-fn init_tracing() {
-    let spec = std::env::var("INTEG_LOG")
-        .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "warn".to_string());
-    let filter = tracing_subscriber::EnvFilter::try_new(&spec)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }
 
 enum CmdError {

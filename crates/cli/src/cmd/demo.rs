@@ -131,6 +131,7 @@ impl Drop for TempDir {
 }
 
 pub fn run(_args: Args) -> ExitCode {
+    super::init_tracing();
     let started = Instant::now();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

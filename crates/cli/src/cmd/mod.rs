@@ -17,3 +17,18 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 /// Usage or I/O error.
 pub const EXIT_USAGE: u8 = 2;
+
+/// Debug logs go to stderr, filtered by `INTEG_LOG` (else `RUST_LOG`, else warnings).
+/// Only the commands that talk over the network set it up; `validate` and `lint` stay lean.
+/// No log line carries a secret: secrets travel as `integ_runner::secret::Secret`.
+pub fn init_tracing() {
+    let spec = std::env::var("INTEG_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "warn".to_string());
+    let filter = tracing_subscriber::EnvFilter::try_new(&spec)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

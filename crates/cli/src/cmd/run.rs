@@ -85,7 +85,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    init_tracing();
+    super::init_tracing();
     let bundle = match super::compile::bundle_for_run(&args.specs, args.bundle.as_deref()) {
         Ok(b) => b,
         Err(code) => return code,
@@ -177,19 +177,6 @@ pub fn run(args: Args) -> ExitCode {
             Err((_, e)) => fail(&e),
         }
     })
-}
-
-/// Logs to stderr at the level `INTEG_LOG` or `RUST_LOG` names (default: warnings).
-fn init_tracing() {
-    let spec = std::env::var("INTEG_LOG")
-        .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "warn".to_string());
-    let filter = tracing_subscriber::EnvFilter::try_new(&spec)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }
 
 fn print_event(event: &Event) {

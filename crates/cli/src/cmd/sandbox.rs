@@ -40,6 +40,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
+    super::init_tracing();
     let mut faults = Faults::default();
     for switch in &args.faults {
         if let Err(e) = faults.apply_switch(switch) {
