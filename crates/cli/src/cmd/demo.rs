@@ -297,14 +297,12 @@ async fn demo() -> Result<(), Failed> {
         let args: Vec<String> = inputs
             .iter()
             .map(|(k, v)| {
-                format!(
-                    "-i {k}={}",
-                    if let Value::String(s) = v {
-                        s.clone()
-                    } else {
-                        v.to_string()
-                    }
-                )
+                let value = if let Value::String(s) = v {
+                    s.clone()
+                } else {
+                    v.to_string()
+                };
+                format!("-i {}", shell_quote(&format!("{k}={value}")))
             })
             .collect();
         next(&format!(
@@ -592,4 +590,31 @@ fn compile_dir(dir: &Path) -> Result<Bundle, Failed> {
             EXIT_FINDINGS,
         )
     })
+}
+
+/// Quotes an argument the way a POSIX shell reads it back, so a printed command can be
+/// pasted as it is (`-i 'firstName=Augusta Ada'`, `-i 'tags=["vip"]'`).
+fn shell_quote(arg: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_=.,:/@+%".contains(c);
+    if !arg.is_empty() && arg.chars().all(plain) {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod shell_quote_tests {
+    use super::shell_quote;
+
+    #[test]
+    fn quotes_only_what_a_shell_would_split_or_expand() {
+        assert_eq!(shell_quote("contactId=abc"), "contactId=abc");
+        assert_eq!(
+            shell_quote("firstName=Augusta Ada"),
+            "'firstName=Augusta Ada'"
+        );
+        assert_eq!(shell_quote(r#"tags=["vip"]"#), r#"'tags=["vip"]'"#);
+        assert_eq!(shell_quote("name=O'Hara"), r"'name=O'\''Hara'");
+    }
 }
