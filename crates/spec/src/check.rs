@@ -4,7 +4,6 @@
 //! of our own (jsonschema's wording is made for JSON, not for someone editing YAML).
 
 use jsonschema::error::{ValidationError, ValidationErrorKind};
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::diag::{Diagnostic, Span};
@@ -14,7 +13,6 @@ use crate::schema;
 use crate::suggest::did_you_mean;
 use crate::template;
 use crate::workspace::{FileId, SpanMap};
-use crate::yaml::YamlDoc;
 
 /// A document that passed every check, typed.
 #[derive(Debug)]
@@ -72,16 +70,17 @@ impl Ctx<'_> {
 pub(crate) fn check_document(
     file: FileId,
     text: &str,
-    doc: &YamlDoc,
+    value: Value,
+    spans: &SpanMap,
     out: &mut Vec<Diagnostic>,
 ) -> Option<Checked> {
     let mut cx = Ctx {
         file,
         text,
-        spans: &doc.spans,
+        spans,
         out: Vec::new(),
     };
-    let typed = check(&mut cx, &doc.value);
+    let typed = check(&mut cx, value);
     cx.out.sort_by_key(|d| (d.span.start, d.span.end));
     cx.out
         .dedup_by(|a, b| a.span == b.span && a.message == b.message);
@@ -107,7 +106,34 @@ pub(crate) fn check_document(
     if ok { typed } else { None }
 }
 
-fn check(cx: &mut Ctx<'_>, value: &Value) -> Option<Checked> {
+/// Checks `value` and, when it has no problem, moves it into the typed model (its strings
+/// and values are moved, not copied).
+fn check(cx: &mut Ctx<'_>, value: Value) -> Option<Checked> {
+    let kind = check_value(cx, &value)?;
+    let typed = match kind {
+        Kind::Provider => serde_json::from_value(value).map(Checked::Provider),
+        Kind::AuthProfile => serde_json::from_value(value).map(Checked::AuthProfile),
+        Kind::Action => serde_json::from_value(value).map(Checked::Action),
+    };
+    match typed {
+        Ok(t) => Some(t),
+        Err(e) => {
+            // The schema is generated from these types, so this means a gap between the two.
+            cx.push(
+                cx.mapping_span(""),
+                format!(
+                    "this document does not fit the {} model: {e}",
+                    kind.as_str()
+                ),
+                "compare the document with the schema in `schemas/`".into(),
+            );
+            None
+        }
+    }
+}
+
+/// Every check of a document but the typed model's; its kind when it passed them all.
+fn check_value(cx: &mut Ctx<'_>, value: &Value) -> Option<Kind> {
     let Some(obj) = value.as_object() else {
         let found = type_name(value);
         cx.push(
@@ -181,26 +207,7 @@ fn check(cx: &mut Ctx<'_>, value: &Value) -> Option<Checked> {
     if !cx.out.is_empty() {
         return None;
     }
-    let typed = match kind {
-        Kind::Provider => Provider::deserialize(value).map(Checked::Provider),
-        Kind::AuthProfile => AuthProfile::deserialize(value).map(Checked::AuthProfile),
-        Kind::Action => Action::deserialize(value).map(Checked::Action),
-    };
-    match typed {
-        Ok(t) => Some(t),
-        Err(e) => {
-            // The schema is generated from these types, so this means a gap between the two.
-            cx.push(
-                cx.mapping_span(""),
-                format!(
-                    "this document does not fit the {} model: {e}",
-                    kind.as_str()
-                ),
-                "compare the document with the schema in `schemas/`".into(),
-            );
-            None
-        }
-    }
+    Some(kind)
 }
 
 fn unescape(segment: &str) -> String {

@@ -171,7 +171,13 @@ enum ReadProblem {
 
 fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadProblem> {
     let file = std::fs::File::open(path).map_err(ReadProblem::Io)?;
-    let mut bytes = Vec::new();
+    // The size the file says it has (one fstat) lets it be read in one go; the read is
+    // still bounded, whatever the size said (a file may grow, a pipe says 0).
+    let size = file.metadata().map_or(0, |m| m.len());
+    if size > MAX_FILE_BYTES {
+        return Err(ReadProblem::TooLarge(size));
+    }
+    let mut bytes = Vec::with_capacity(size as usize + 1);
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(ReadProblem::Io)?;
@@ -282,24 +288,30 @@ fn load_text(
         if diagnostics.len() > yaml::MAX_DIAGNOSTICS_PER_FILE {
             break;
         }
-        let checked = check_document(id, &text, &doc, &mut diagnostics).filter(|_| doc.clean);
-        let spans = Arc::new(doc.spans);
+        let yaml::YamlDoc {
+            index,
+            value,
+            spans,
+            clean,
+        } = doc;
+        let checked = check_document(id, &text, value, &spans, &mut diagnostics).filter(|_| clean);
+        let spans = Arc::new(spans);
         match checked {
             Some(Checked::Provider(p)) => providers.push(Loaded {
                 file: id,
-                doc_index: doc.index,
+                doc_index: index,
                 spans,
                 doc: p,
             }),
             Some(Checked::AuthProfile(p)) => profiles.push(Loaded {
                 file: id,
-                doc_index: doc.index,
+                doc_index: index,
                 spans,
                 doc: p,
             }),
             Some(Checked::Action(a)) => actions.push(Loaded {
                 file: id,
-                doc_index: doc.index,
+                doc_index: index,
                 spans,
                 doc: a,
             }),

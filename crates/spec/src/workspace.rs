@@ -176,6 +176,20 @@ enum Segment {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct NodeId(u32);
 
+/// Documents with more nodes than this are looked up through a map built once; smaller
+/// ones by walking their tree.
+const WALK_MAX_NODES: usize = 512;
+
+/// The number of decimal digits of `n`.
+fn digits(mut n: u32) -> usize {
+    let mut d = 1;
+    while n >= 10 {
+        n /= 10;
+        d += 1;
+    }
+    d
+}
+
 /// What a duplicate key's segment adds to its pointer.
 const DUPLICATE_SUFFIX: &str = "~duplicate";
 
@@ -189,10 +203,17 @@ impl SpanMap {
     }
 
     pub fn get(&self, pointer: &str) -> Option<NodeSpan> {
+        if let Some(walk) = self.walk(pointer) {
+            let (node, complete) = walk;
+            return complete.then(|| self.nodes[node].span);
+        }
         self.index().get(pointer).copied()
     }
 
     pub fn nearest(&self, pointer: &str) -> NodeSpan {
+        if let Some((node, _)) = self.walk(pointer) {
+            return self.nodes[node].span;
+        }
         let map = self.index();
         let mut p = pointer;
         loop {
@@ -212,6 +233,66 @@ impl SpanMap {
 
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty() && self.extra.is_empty()
+    }
+
+    /// Finds `pointer` by walking the tree, for a small document (no map built, nothing
+    /// allocated): the deepest node on its path, and whether that is the whole pointer.
+    /// None when the walk cannot answer exactly as the map would: a large document (many
+    /// lookups would each scan it), pointers inserted whole, or a `~duplicate` pointer
+    /// (repeated keys may give several nodes one pointer; the map keeps the last).
+    fn walk(&self, pointer: &str) -> Option<(usize, bool)> {
+        if self.nodes.len() > WALK_MAX_NODES
+            || !self.extra.is_empty()
+            || self.nodes.is_empty()
+            || pointer.contains(DUPLICATE_SUFFIX)
+        {
+            return None;
+        }
+        if pointer.is_empty() {
+            return Some((0, true));
+        }
+        let Some(rest) = pointer.strip_prefix('/') else {
+            // Not a pointer below the root: the map has no such key, its nearest is "".
+            return Some((0, false));
+        };
+        let mut at = 0usize;
+        for segment in rest.split('/') {
+            match self.child(at, segment) {
+                Some(child) => at = child,
+                None => return Some((at, false)),
+            }
+        }
+        Some((at, true))
+    }
+
+    /// The child of node `parent` whose pointer segment is `segment` (nodes are in
+    /// pre-order: a node's descendants follow it, and end at the first node whose parent
+    /// comes before it).
+    fn child(&self, parent: usize, segment: &str) -> Option<usize> {
+        let mut found = None;
+        for (j, n) in self.nodes.iter().enumerate().skip(parent + 1) {
+            if (n.parent as usize) < parent {
+                break;
+            }
+            if n.parent as usize != parent {
+                continue;
+            }
+            let matches = match n.segment {
+                Segment::Index(i) => {
+                    segment.len() == digits(i) && segment.parse::<u32>().ok() == Some(i)
+                }
+                Segment::Key {
+                    start,
+                    end,
+                    duplicate: false,
+                } => &self.segments[start as usize..end as usize] == segment,
+                _ => false,
+            };
+            if matches {
+                found = Some(j);
+            }
+        }
+        found
     }
 
     /// The pointer -> span map, built once from the tree (later entries win, as inserts).
@@ -304,6 +385,12 @@ impl SpanMap {
             }
             _ => None,
         })
+    }
+
+    /// Gives back the spare capacity of a finished map (documents are kept to the end).
+    pub(crate) fn shrink(&mut self) {
+        self.nodes.shrink_to_fit();
+        self.segments.shrink_to_fit();
     }
 
     pub(crate) fn span(&self, id: NodeId) -> NodeSpan {
@@ -439,5 +526,43 @@ impl Workspace {
     /// The auth profile named `name` or `provider/name`.
     pub fn find_profile(&self, name: &str) -> Result<&Loaded<AuthProfile>, LookupError> {
         find(&self.profiles, "auth profile", name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tree walk (small documents) answers every lookup as the pointer map does.
+    #[test]
+    fn walking_the_tree_agrees_with_the_pointer_map() {
+        let text = "a: 1\nb:\n  c: [x, {d: 2}, [3, 4]]\n  'e/f': {'g~h': 5, '': 6}\n  10: y\nb2: &x {k: [1, 2]}\nb3: *x\nb: {z: 1}\nb: 7\nl:\n- - 1\n  - m: {n: o}\n";
+        let read = crate::yaml::read(FileId(0), text);
+        let spans = &read.docs[0].spans;
+        let map = spans.index().clone();
+        let mut pointers: Vec<String> = map.keys().cloned().collect();
+        for p in map.keys() {
+            pointers.push(format!("{p}/nope"));
+            pointers.push(format!("{p}/0"));
+            pointers.push(format!("{p}/00"));
+            pointers.push(format!("{p}/"));
+        }
+        pointers.extend(["", "/", "x", "x/y", "/b/c/+1", "/b/c/01", "//"].map(String::from));
+        for p in &pointers {
+            assert_eq!(spans.get(p), map.get(p.as_str()).copied(), "get {p:?}");
+            let mut q = p.as_str();
+            let nearest = loop {
+                if let Some(s) = map.get(q) {
+                    break *s;
+                }
+                match q.rfind('/') {
+                    Some(i) => q = &q[..i],
+                    None => break map.get("").copied().unwrap_or_default(),
+                }
+            };
+            assert_eq!(spans.nearest(p), nearest, "nearest {p:?}");
+        }
+        assert!(map.contains_key("/b/e~1f/g~0h"));
+        assert!(map.contains_key("/b~duplicate/z"));
     }
 }

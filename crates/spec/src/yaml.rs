@@ -306,6 +306,7 @@ impl<'t> Reader<'t> {
         }
         let Some(value) = d.root else { return };
         let mut spans = d.spans;
+        spans.shrink();
         spans.set(
             SpanMap::ROOT,
             NodeSpan {
