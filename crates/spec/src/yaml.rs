@@ -59,11 +59,14 @@ pub fn read(file: FileId, text: &str) -> YamlFile {
 }
 
 /// Converts saphyr's character indexes to byte offsets. ASCII text maps one to one;
-/// otherwise a checkpoint every [`OffsetConv::STEP`] characters bounds the walk.
+/// otherwise the walk starts from the last conversion when it is close behind (events
+/// come in text order), else from a checkpoint kept every [`OffsetConv::STEP`] characters.
 struct OffsetConv<'t> {
     text: &'t str,
     ascii: bool,
     checkpoints: Vec<usize>,
+    /// The last exact conversion: (character index, byte offset).
+    last: std::cell::Cell<(usize, usize)>,
 }
 
 impl<'t> OffsetConv<'t> {
@@ -83,6 +86,7 @@ impl<'t> OffsetConv<'t> {
             text,
             ascii,
             checkpoints,
+            last: std::cell::Cell::new((0, 0)),
         }
     }
 
@@ -90,14 +94,22 @@ impl<'t> OffsetConv<'t> {
         if self.ascii {
             return char_index.min(self.text.len());
         }
-        let Some(&base) = self.checkpoints.get(char_index / Self::STEP) else {
-            return self.text.len();
+        let (last_char, last_byte) = self.last.get();
+        let (base, rest) = if char_index >= last_char && char_index - last_char < Self::STEP {
+            (last_byte, char_index - last_char)
+        } else {
+            let Some(&base) = self.checkpoints.get(char_index / Self::STEP) else {
+                return self.text.len();
+            };
+            (base, char_index % Self::STEP)
         };
-        let rest = char_index % Self::STEP;
-        self.text[base..]
-            .char_indices()
-            .nth(rest)
-            .map_or(self.text.len(), |(b, _)| base + b)
+        match self.text[base..].char_indices().nth(rest) {
+            Some((b, _)) => {
+                self.last.set((char_index, base + b));
+                base + b
+            }
+            None => self.text.len(),
+        }
     }
 }
 
