@@ -813,6 +813,26 @@ mod tests {
     }
 
     #[test]
+    fn offsets_convert_in_any_order() {
+        let text: String = (0..700)
+            .map(|i| match i % 5 {
+                0 => 'é',
+                1 => '€',
+                2 => '\n',
+                _ => 'a',
+            })
+            .collect();
+        let conv = OffsetConv::new(&text);
+        let naive = |c: usize| text.char_indices().nth(c).map_or(text.len(), |(b, _)| b);
+        let order = (0..760)
+            .chain((0..760).rev())
+            .chain((0..760).map(|i| (i * 37) % 760));
+        for c in order {
+            assert_eq!(conv.byte(c), naive(c), "char {c}");
+        }
+    }
+
+    #[test]
     fn several_documents_are_read() {
         let f = read(FileId(0), "a: 1\n---\nb: 2\n");
         assert_eq!(f.docs.len(), 2);
