@@ -156,7 +156,38 @@ pub struct SpanMap {
 struct TreeNode {
     parent: u32,
     segment: Segment,
-    span: NodeSpan,
+    span: PackedSpan,
+}
+
+/// A [`NodeSpan`] in 17 bytes instead of 40 (offsets of files of at most a few MB).
+#[derive(Debug, Clone, Copy, Default)]
+struct PackedSpan {
+    key: [u32; 2],
+    value: [u32; 2],
+    has_key: bool,
+}
+
+impl PackedSpan {
+    fn pack(s: NodeSpan) -> PackedSpan {
+        let n = |o: usize| u32::try_from(o).unwrap_or(u32::MAX);
+        let key = s.key.unwrap_or_default();
+        PackedSpan {
+            key: [n(key.start), n(key.end)],
+            value: [n(s.value.start), n(s.value.end)],
+            has_key: s.key.is_some(),
+        }
+    }
+
+    fn get(self) -> NodeSpan {
+        let span = |[start, end]: [u32; 2]| Span {
+            start: start as usize,
+            end: end as usize,
+        };
+        NodeSpan {
+            key: self.has_key.then(|| span(self.key)),
+            value: span(self.value),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -205,14 +236,14 @@ impl SpanMap {
     pub fn get(&self, pointer: &str) -> Option<NodeSpan> {
         if let Some(walk) = self.walk(pointer) {
             let (node, complete) = walk;
-            return complete.then(|| self.nodes[node].span);
+            return complete.then(|| self.nodes[node].span.get());
         }
         self.index().get(pointer).copied()
     }
 
     pub fn nearest(&self, pointer: &str) -> NodeSpan {
         if let Some((node, _)) = self.walk(pointer) {
-            return self.nodes[node].span;
+            return self.nodes[node].span.get();
         }
         let map = self.index();
         let mut p = pointer;
@@ -332,7 +363,7 @@ impl SpanMap {
             let mut map =
                 std::collections::HashMap::with_capacity(self.nodes.len() + self.extra.len());
             for (node, pointer) in self.nodes.iter().zip(pointers) {
-                map.insert(pointer, node.span);
+                map.insert(pointer, node.span.get());
             }
             for (pointer, span) in &self.extra {
                 map.insert(pointer.clone(), *span);
@@ -381,7 +412,7 @@ impl SpanMap {
                 end,
                 duplicate: false,
             } if n.parent == parent.0 && self.segments[start as usize..end as usize] == escaped => {
-                Some(n.span)
+                Some(n.span.get())
             }
             _ => None,
         })
@@ -394,12 +425,12 @@ impl SpanMap {
     }
 
     pub(crate) fn span(&self, id: NodeId) -> NodeSpan {
-        self.nodes[id.0 as usize].span
+        self.nodes[id.0 as usize].span.get()
     }
 
     pub(crate) fn set(&mut self, id: NodeId, span: NodeSpan) {
         self.index.take();
-        self.nodes[id.0 as usize].span = span;
+        self.nodes[id.0 as usize].span = PackedSpan::pack(span);
     }
 
     fn push(&mut self, parent: u32, segment: Segment) -> NodeId {
@@ -407,7 +438,7 @@ impl SpanMap {
         self.nodes.push(TreeNode {
             parent,
             segment,
-            span: NodeSpan::default(),
+            span: PackedSpan::default(),
         });
         NodeId(self.nodes.len() as u32 - 1)
     }
