@@ -50,6 +50,9 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code() as u8);
         }
     };
+    if !matches!(&cli.command, Command::Run(args) if args.is_batch()) {
+        die_quietly_on_sigpipe();
+    }
     match cli.command {
         Command::Validate(args) => cmd::validate::run(args),
         Command::Schema(args) => cmd::schema::run(args),
@@ -63,3 +66,25 @@ fn main() -> ExitCode {
         Command::Demo(args) => cmd::demo::run(args),
     }
 }
+
+/// `integ ... | head -1`: Rust ignores SIGPIPE, so once `head` has exited every `println!`
+/// panics ("failed printing to stdout: Broken pipe"). Like `cat`, integ should just stop:
+/// restore the default action, so a write to a closed pipe ends the process quietly.
+/// `run --batch` is the exception: it handles the write error itself (exit 2).
+#[cfg(unix)]
+fn die_quietly_on_sigpipe() {
+    unsafe extern "C" {
+        fn signal(signum: i32, handler: usize) -> usize;
+    }
+    // The same number on Linux, macOS and the BSDs.
+    const SIGPIPE: i32 = 13;
+    const SIG_DFL: usize = 0;
+    // SAFETY: called once at start, before any thread is spawned; SIG_DFL installs no
+    // Rust code as a handler.
+    unsafe {
+        signal(SIGPIPE, SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn die_quietly_on_sigpipe() {}

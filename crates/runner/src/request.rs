@@ -52,6 +52,10 @@ pub struct Prepared {
     pub credentials_allowed: bool,
 }
 
+/// The longest URL a request may have: the HTTP stack cannot send a longer one (its
+/// URIs are limited to 65,534 bytes), and servers refuse far shorter ones.
+pub const MAX_URL_LEN: usize = 65_534;
+
 /// Why a request could not be built. Nothing here holds a secret value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BuildError {
@@ -79,6 +83,10 @@ pub enum BuildError {
     Template { place: String, message: String },
     #[error("`{url}` is not a valid URL: {message}")]
     BadUrl { url: String, message: String },
+    #[error(
+        "the request URL would be {len} bytes, longer than any server accepts (at most {MAX_URL_LEN} here); check the inputs that go into the path and query"
+    )]
+    UrlTooLong { len: usize },
     #[error(
         "refusing to send credentials to `{host}`: it is not in the provider's allowedHosts and not a loopback address"
     )]
@@ -464,6 +472,11 @@ fn build_one(ctx: &Context, mode: Mode) -> Result<BuiltRequest, BuildError> {
         for (k, v) in &pairs {
             q.append_pair(k, v);
         }
+    }
+    if url.as_str().len() > MAX_URL_LEN {
+        return Err(BuildError::UrlTooLong {
+            len: url.as_str().len(),
+        });
     }
 
     // Headers: provider + action (already merged, sorted), then header fields.

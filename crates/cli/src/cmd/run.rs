@@ -197,6 +197,14 @@ fn fail(e: &RunError) -> ExitCode {
     ExitCode::from(e.exit_code())
 }
 
+impl Args {
+    /// `--batch`: the bulk run writes its results itself and turns a closed stdout into
+    /// exit 2 (docs/bulk.md), so it keeps EPIPE as an error instead of SIGPIPE.
+    pub fn is_batch(&self) -> bool {
+        self.batch.is_some()
+    }
+}
+
 /// `--input-file`, then every `--input`, as one JSON object.
 fn collect_inputs(args: &Args, schema: &Value) -> Result<Inputs, String> {
     let mut inputs = Inputs::new();
@@ -217,8 +225,16 @@ fn collect_inputs(args: &Args, schema: &Value) -> Result<Inputs, String> {
             Err(e) => return Err(format!("{}: not JSON: {e}", path.display())),
         }
     }
+    // `-i` overrides `--input-file`, but the same key twice on the command line is a
+    // mistake (which one was meant?), not a silent last-wins.
+    let mut given: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
     for raw in &args.inputs {
         let (key, value) = parse_input(raw, schema)?;
+        if let Some(first) = given.insert(key.clone(), raw) {
+            return Err(format!(
+                "--input `{key}` is given twice (`{first}`, `{raw}`); keep one"
+            ));
+        }
         inputs.insert(key, value);
     }
     Ok(inputs)

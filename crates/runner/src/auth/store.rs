@@ -417,6 +417,7 @@ impl FileTokenStore {
                 wanted: key.describe(),
             });
         }
+        tighten(path);
         Ok(Some(token))
     }
 
@@ -462,6 +463,34 @@ fn open_private(path: &Path, truncate: bool) -> io::Result<File> {
         }
     }
     Ok(file)
+}
+
+/// A token file that other users can read (copied with `cp`, restored from a backup,
+/// written by hand) is a leaked secret waiting to happen: make it 0600 again and say so.
+/// Refusing it instead would lock the user out over a fixable mode; failing to fix it (a
+/// file owned by someone else) is only warned about.
+fn tighten(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(meta) = fs::metadata(path) else { return };
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 == 0 {
+            return;
+        }
+        match fs::set_permissions(path, fs::Permissions::from_mode(0o600)) {
+            Ok(()) => tracing::warn!(
+                "the token file {} was readable by other users (mode {mode:o}); made it 0600",
+                path.display()
+            ),
+            Err(e) => tracing::warn!(
+                "the token file {} is readable by other users (mode {mode:o}) and could not be made 0600: {e}; run `chmod 600` on it",
+                path.display()
+            ),
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 fn sync_dir(dir: &Path) -> Result<(), StoreError> {

@@ -1,0 +1,148 @@
+//! Hostile and careless use of `integ auth` and `integ run`: a reader that closes the pipe
+//! early, a token file other users can read, the same `-i` key twice, inputs too large
+//! for a URL. Each case checks the exit code and the message, and that nothing panicked
+//! (docs/decisions/0018-hardening.md).
+
+mod run_common;
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use run_common::{USER_PROFILE, World};
+
+/// Runs `cmd` with its stdout a pipe whose reading end is already closed, as after
+/// `| head -1` has exited: every write to stdout fails with EPIPE.
+fn with_closed_stdout(w: &World, mut cmd: std::process::Command) -> (Option<i32>, String) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn integ");
+    drop(child.stdout.take());
+    let mut stderr = child.stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
+        s
+    });
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("integ did not finish with a closed stdout");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let _ = w;
+    (status.code(), reader.join().unwrap_or_default())
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly_instead_of_panicking() {
+    let w = World::start();
+    w.login(USER_PROFILE);
+    let specs = w.specs_dir().display().to_string();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["auth", "status"],
+        vec!["auth", "status", "--profile", USER_PROFILE],
+        vec![
+            "run",
+            "get_contact",
+            "--profile",
+            USER_PROFILE,
+            "--specs",
+            &specs,
+            "-i",
+            "contactId=c1",
+            "--dry-run",
+        ],
+        vec!["explain", "--list"],
+    ];
+    for args in cases {
+        let (code, stderr) = with_closed_stdout(&w, w.command(&args));
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "{args:?} panicked on a closed stdout:\n{stderr}"
+        );
+        // Killed by SIGPIPE (no code), as `cat` is; never the panic's 101.
+        assert_ne!(code, Some(101), "{args:?}: {stderr}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_token_file_others_can_read_is_tightened_with_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = World::start();
+    w.login(USER_PROFILE);
+    let tokens = w.state_dir().join("tokens");
+    let file = std::fs::read_dir(&tokens)
+        .expect("tokens dir")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .expect("a token file");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+
+    let out = w.integ(["auth", "status", "--profile", USER_PROFILE]);
+    out.assert_ok();
+    let mode = std::fs::metadata(&file).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the token file was left readable by others");
+    assert!(
+        out.stderr.contains(&format!(
+            "the token file {} was readable by other users (mode 644); made it 0600",
+            file.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    w.assert_no_secret_printed();
+}
+
+#[test]
+fn the_same_input_twice_is_refused() {
+    let w = World::start();
+    w.login(USER_PROFILE);
+    let before = w.requests();
+    let out = w.run_action(
+        "get_contact",
+        USER_PROFILE,
+        &["-i", "contactId=a", "-i", "contactId=b"],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: --input `contactId` is given twice (`contactId=a`, `contactId=b`); keep one"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty());
+    assert_eq!(w.requests(), before, "nothing may be sent");
+}
+
+#[test]
+fn a_path_input_too_long_for_a_url_is_named() {
+    let w = World::start();
+    w.login(USER_PROFILE);
+    let dir = w.dir.path();
+    let huge = format!("{{\"contactId\":\"{}\"}}", "a".repeat(100_000));
+    std::fs::write(dir.join("huge.json"), huge).expect("write");
+    let before = w.requests();
+    let out = w.run_action("get_contact", USER_PROFILE, &["--input-file", "huge.json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("error: the request URL would be 100"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("longer than any server accepts"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(w.requests(), before, "nothing may be sent");
+}
