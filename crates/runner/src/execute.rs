@@ -26,7 +26,8 @@ use crate::secret::Secret;
 pub struct RetryPolicy {
     /// Attempts in all, the first included.
     pub max_attempts: u32,
-    /// The most the run waits between attempts, summed.
+    /// The most the run waits, summed: between attempts, and on attempts that ended
+    /// without an answer (timed out, connection dropped).
     pub max_total_wait: Duration,
     /// First backoff; doubles each retry.
     pub base_backoff: Duration,
@@ -176,6 +177,7 @@ impl<C: Credentials> Sender<'_, C> {
         loop {
             attempt += 1;
             self.limiter.acquire(&self.limit_key).await;
+            let started = std::time::Instant::now();
             let result = self.once(req, token.as_ref()).await;
             // Method, attempt and status only: the URL and headers may hold `${env:}` values.
             tracing::debug!(
@@ -194,6 +196,10 @@ impl<C: Credentials> Sender<'_, C> {
                     e.without_url().to_string(),
                 )),
                 Err(e) => {
+                    // Time spent on an attempt that never answered (a timeout, a stalled
+                    // body) counts as waiting: without it a server that accepts and never
+                    // replies would hold a GET for max_attempts x the request timeout.
+                    waited += started.elapsed();
                     let message = describe_transport(&e);
                     // Not connected: nothing was sent, so any method may go again.
                     if e.is_connect() || self.idempotent {
