@@ -146,3 +146,26 @@ fn a_path_input_too_long_for_a_url_is_named() {
     );
     assert_eq!(w.requests(), before, "nothing may be sent");
 }
+
+#[test]
+fn a_sandbox_on_a_port_in_use_says_so_and_what_to_do() {
+    let w = World::start();
+    let base = w.sandbox.base_url();
+    let port = base.rsplit(':').next().expect("port").trim_end_matches('/');
+    let out = w.integ(["sandbox", "--port", port]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with(&format!("error: cannot listen on 127.0.0.1:{port}: ")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.trim_end().ends_with(
+            "another program (another sandbox?) has it: pick another --port, or --port 0 for any free one"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+}

@@ -78,7 +78,16 @@ async fn serve(addr: SocketAddr, config: Config) -> ExitCode {
     let sandbox = match Sandbox::start_on(addr, config).await {
         Ok(sandbox) => sandbox,
         Err(e) => {
-            eprintln!("error: cannot listen on {addr}: {e}");
+            let hint = match e.kind() {
+                std::io::ErrorKind::AddrInUse => {
+                    "; another program (another sandbox?) has it: pick another --port, or --port 0 for any free one"
+                }
+                std::io::ErrorKind::PermissionDenied => {
+                    "; ports below 1024 need privileges: pick a --port above 1023, or --port 0"
+                }
+                _ => "",
+            };
+            eprintln!("error: cannot listen on {addr}: {e}{hint}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
