@@ -397,7 +397,9 @@ impl RowResult {
     /// A row whose run failed with `e`.
     pub fn failed(line: u64, e: &RunError) -> RowResult {
         let http = match e {
-            RunError::Exec(ExecError::Api { status, .. }) => Some(*status),
+            RunError::Exec(ExecError::Api { status, .. } | ExecError::TooLarge { status, .. }) => {
+                Some(*status)
+            }
             _ => None,
         };
         // The login is gone, or the stored token lacks a field the request needs: the

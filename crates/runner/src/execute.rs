@@ -129,6 +129,12 @@ pub enum ExecError {
         waited: Duration,
         last: String,
     },
+    #[error(
+        "the response ({status}) is larger than {} MiB; not read (after {attempts} attempt{})",
+        MAX_RESPONSE_BYTES >> 20,
+        if *attempts == 1 { "" } else { "s" }
+    )]
+    TooLarge { status: u16, attempts: u32 },
     #[error("could not get an access token: {0}")]
     Credentials(#[from] CredentialError),
     #[error("could not build the HTTP request: {0}")]
@@ -147,6 +153,21 @@ pub struct Sender<'a, C> {
     /// The limiter's bucket (HighLevel counts per app and location).
     pub limit_key: String,
     pub policy: &'a RetryPolicy,
+}
+
+/// The largest response body integ reads.
+pub const MAX_RESPONSE_BYTES: usize = 64 << 20;
+
+/// Why one attempt produced no response to judge.
+enum Failure {
+    Http(reqwest::Error),
+    TooLarge { status: u16 },
+}
+
+impl From<reqwest::Error> for Failure {
+    fn from(e: reqwest::Error) -> Self {
+        Failure::Http(e)
+    }
 }
 
 enum Verdict {
@@ -191,11 +212,15 @@ impl<C: Credentials> Sender<'_, C> {
                     self.limiter.observe(&self.limit_key, &headers);
                     self.judge(status, &headers, body, attempt)
                 }
-                Err(e) if e.is_builder() => Verdict::Fail(ExecError::Build(
+                Err(Failure::TooLarge { status }) => Verdict::Fail(ExecError::TooLarge {
+                    status,
+                    attempts: attempt,
+                }),
+                Err(Failure::Http(e)) if e.is_builder() => Verdict::Fail(ExecError::Build(
                     // Without the URL: its query may hold a secret.
                     e.without_url().to_string(),
                 )),
-                Err(e) => {
+                Err(Failure::Http(e)) => {
                     // Time spent on an attempt that never answered (a timeout, a stalled
                     // body) counts as waiting: without it a server that accepts and never
                     // replies would hold a GET for max_attempts x the request timeout.
@@ -275,7 +300,7 @@ impl<C: Credentials> Sender<'_, C> {
         &self,
         req: &BuiltRequest,
         token: Option<&Secret>,
-    ) -> Result<(u16, HeaderMap, Value), reqwest::Error> {
+    ) -> Result<(u16, HeaderMap, Value), Failure> {
         let method = reqwest::Method::from_bytes(req.method.as_str().as_bytes())
             .unwrap_or(reqwest::Method::GET);
         let mut rb = self.client.request(method, req.url.clone());
@@ -288,10 +313,24 @@ impl<C: Credentials> Sender<'_, C> {
         if let Some(body) = &req.body {
             rb = rb.body(body.to_string());
         }
-        let resp = rb.send().await?;
+        let mut resp = rb.send().await?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let bytes = resp.bytes().await?;
+        // Read at most MAX_RESPONSE_BYTES: a server (or a proxy gone wrong) must not be
+        // able to make integ hold an unbounded body in memory.
+        if resp
+            .content_length()
+            .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
+        {
+            return Err(Failure::TooLarge { status });
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await? {
+            if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                return Err(Failure::TooLarge { status });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         let body = if bytes.is_empty() {
             Value::Null
         } else {

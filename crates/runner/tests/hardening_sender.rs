@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use integ_runner::execute::{ExecError, Response, RetryPolicy, Sender, StaticToken};
+use integ_runner::execute::{
+    ExecError, MAX_RESPONSE_BYTES, Response, RetryPolicy, Sender, StaticToken,
+};
 use integ_runner::ratelimit::RateLimiter;
 use integ_runner::request::BuiltRequest;
 use integ_runner::secret::Secret;
@@ -185,4 +187,46 @@ fn a_10_mb_200_is_read_whole() {
         r.body["blob"].as_str().map(str::len),
         Some(10 * 1024 * 1024)
     );
+}
+
+#[test]
+fn a_body_over_the_limit_is_refused_not_read() {
+    // Declared too large: refused from the header, before the body.
+    let (declared, _) = serve("127.0.0.1", |mut stream, _| {
+        let _ = stream.write_all(
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{{",
+                MAX_RESPONSE_BYTES + 1
+            )
+            .as_bytes(),
+        );
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    // Not declared (read until close): refused once the limit is passed.
+    let (streamed, _) = serve("127.0.0.1", |mut stream, _| {
+        let _ = stream.write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n",
+        );
+        let chunk = vec![b'x'; 1 << 20];
+        for _ in 0..(MAX_RESPONSE_BYTES >> 20) + 2 {
+            if stream.write_all(&chunk).is_err() {
+                return;
+            }
+        }
+    });
+    for base in [declared, streamed] {
+        let client = integ_runner::http::client().expect("client");
+        match send(&get(&format!("{base}/x")), client, RetryPolicy::default()) {
+            Err(
+                e @ ExecError::TooLarge {
+                    status: 200,
+                    attempts: 1,
+                },
+            ) => assert_eq!(
+                e.to_string(),
+                "the response (200) is larger than 64 MiB; not read (after 1 attempt)"
+            ),
+            other => panic!("expected TooLarge, got {other:?}"),
+        }
+    }
 }
