@@ -169,3 +169,62 @@ fn a_sandbox_on_a_port_in_use_says_so_and_what_to_do() {
     );
     assert!(out.stdout.is_empty(), "{}", out.stdout);
 }
+
+#[test]
+fn a_relative_state_dir_is_refused_before_anything_is_written() {
+    let w = World::start();
+    for args in [
+        vec!["auth", "status"],
+        vec![
+            "run",
+            "get_contact",
+            "--profile",
+            USER_PROFILE,
+            "--specs",
+            "specs",
+            "-i",
+            "contactId=c1",
+        ],
+    ] {
+        let mut cmd = w.command(&args);
+        cmd.env("INTEG_STATE_DIR", "rel state");
+        let out = w.run_command(cmd);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(
+                "INTEG_STATE_DIR is a relative path (`rel state`): tokens would be written wherever integ happens to run (inside a repository, say); set it to an absolute path"
+            ),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(!w.dir.path().join("rel state").exists());
+    }
+    assert_eq!(w.requests(), 0);
+}
+
+#[test]
+fn a_token_path_that_is_a_directory_is_named_with_what_to_do() {
+    let w = World::start();
+    w.login(USER_PROFILE);
+    let tokens = w.state_dir().join("tokens");
+    let file = std::fs::read_dir(&tokens)
+        .expect("tokens dir")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .expect("a token file");
+    std::fs::remove_file(&file).expect("rm");
+    std::fs::create_dir(&file).expect("mkdir");
+    let before = w.requests();
+    let out = w.run_action("get_contact", USER_PROFILE, &["-i", "contactId=c1"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "{} is a directory, not a token file; remove it (`rm -r` it) and log in again",
+            file.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(w.requests(), before);
+}

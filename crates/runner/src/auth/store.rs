@@ -180,6 +180,16 @@ pub enum StoreError {
         "no state directory: set INTEG_STATE_DIR (or XDG_STATE_HOME, or HOME) to where integ may keep tokens"
     )]
     NoStateDir,
+    #[error(
+        "INTEG_STATE_DIR is a relative path (`{}`): tokens would be written wherever integ happens to run (inside a repository, say); set it to an absolute path",
+        .0.display()
+    )]
+    RelativeStateDir(PathBuf),
+    #[error(
+        "{} is a directory, not a token file; remove it (`rm -r` it) and log in again",
+        .0.display()
+    )]
+    NotAFile(PathBuf),
     #[error("{action} {}: {source}", .path.display())]
     Io {
         action: &'static str,
@@ -402,6 +412,9 @@ impl FileTokenStore {
         let bytes = match fs::read(path) {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::IsADirectory => {
+                return Err(StoreError::NotAFile(path.to_path_buf()));
+            }
             Err(e) => return Err(io_err("cannot read", path)(e)),
         };
         let token: StoredToken =
@@ -508,9 +521,14 @@ pub fn state_dir_from(
     env: impl Fn(&str) -> Option<std::ffi::OsString>,
 ) -> Result<PathBuf, StoreError> {
     if let Some(dir) = env("INTEG_STATE_DIR") {
-        return Ok(PathBuf::from(dir));
+        let dir = PathBuf::from(dir);
+        if dir.is_relative() {
+            return Err(StoreError::RelativeStateDir(dir));
+        }
+        return Ok(dir);
     }
-    if let Some(dir) = env("XDG_STATE_HOME") {
+    // The XDG base directory spec: a relative XDG_STATE_HOME is invalid and ignored.
+    if let Some(dir) = env("XDG_STATE_HOME").filter(|d| Path::new(d).is_absolute()) {
         return Ok(PathBuf::from(dir).join("integ"));
     }
     if let Some(home) = env("HOME") {
@@ -795,6 +813,16 @@ mod tests {
         assert!(matches!(
             state_dir_from(env(&[])),
             Err(StoreError::NoStateDir)
+        ));
+        // A relative XDG_STATE_HOME is ignored (XDG spec); a relative INTEG_STATE_DIR,
+        // integ's own, is refused.
+        assert_eq!(
+            state_dir_from(env(&[("XDG_STATE_HOME", "x"), ("HOME", "/h")])).unwrap(),
+            PathBuf::from("/h/.local/state/integ")
+        );
+        assert!(matches!(
+            state_dir_from(env(&[("INTEG_STATE_DIR", "s")])),
+            Err(StoreError::RelativeStateDir(_))
         ));
     }
 }
