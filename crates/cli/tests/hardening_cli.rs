@@ -228,3 +228,33 @@ fn a_token_path_that_is_a_directory_is_named_with_what_to_do() {
     );
     assert_eq!(w.requests(), before);
 }
+
+#[test]
+fn a_stale_lock_file_left_by_a_killed_process_does_not_block_a_refresh() {
+    let w = World::start();
+    w.login(USER_PROFILE);
+    let tokens = w.state_dir().join("tokens");
+    let lock = std::fs::read_dir(&tokens)
+        .expect("tokens dir")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "lock"))
+        .expect("a lock file");
+    // What a killed process leaves: the file (flock dies with its holder), with anything in it.
+    std::fs::write(&lock, b"pid 99999\n\0garbage").expect("write lock");
+    let before = w.access_tokens();
+    let out = w.integ([
+        "auth",
+        "refresh",
+        "--force",
+        "--profile",
+        USER_PROFILE,
+        "--specs",
+        "specs",
+    ]);
+    out.assert_ok();
+    let after = w.access_tokens();
+    assert_eq!(after.len(), 1);
+    assert_ne!(before, after, "the token was refreshed");
+    w.assert_no_secret_printed();
+}
