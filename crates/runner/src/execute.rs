@@ -18,7 +18,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use crate::ratelimit::RateLimiter;
-use crate::request::BuiltRequest;
+use crate::request::{BuiltRequest, REDACTED};
 use crate::secret::Secret;
 
 /// How hard to try.
@@ -257,7 +257,7 @@ impl<C: Credentials> Sender<'_, C> {
                     );
                     on_event(&Event::Refreshed);
                 }
-                Verdict::Fail(e) => return Err(e),
+                Verdict::Fail(e) => return Err(redact_token(e, token.as_ref())),
                 Verdict::Retry { reason, wait } => {
                     if attempt >= self.policy.max_attempts {
                         return Err(ExecError::GaveUp {
@@ -363,6 +363,46 @@ impl<C: Credentials> Sender<'_, C> {
             };
         }
         Verdict::Fail(api_error(status, body, attempt))
+    }
+}
+
+/// Some APIs quote the token they reject ("invalid token eyJ…") in the error body, which
+/// integ prints: replace the bearer token by `***` in the messages and the body.
+fn redact_token(e: ExecError, token: Option<&Secret>) -> ExecError {
+    let Some(token) = token.map(Secret::expose).filter(|t| t.len() >= 4) else {
+        return e;
+    };
+    fn scrub(v: &mut Value, token: &str) {
+        match v {
+            Value::String(s) if s.contains(token) => *s = s.replace(token, REDACTED),
+            Value::Array(items) => items.iter_mut().for_each(|i| scrub(i, token)),
+            Value::Object(m) => m.values_mut().for_each(|i| scrub(i, token)),
+            _ => {}
+        }
+    }
+    match e {
+        ExecError::Api {
+            status,
+            reason,
+            mut messages,
+            mut body,
+            attempts,
+        } => {
+            for m in &mut messages {
+                if m.contains(token) {
+                    *m = m.replace(token, REDACTED);
+                }
+            }
+            scrub(&mut body, token);
+            ExecError::Api {
+                status,
+                reason,
+                messages,
+                body,
+                attempts,
+            }
+        }
+        other => other,
     }
 }
 

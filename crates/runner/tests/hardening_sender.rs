@@ -230,3 +230,30 @@ fn a_body_over_the_limit_is_refused_not_read() {
         }
     }
 }
+
+#[test]
+fn an_error_body_that_quotes_the_token_is_printed_without_it() {
+    let (base, _) = serve("127.0.0.1", |mut stream, _| {
+        let body = format!(
+            "{{\"statusCode\":400,\"message\":[\"token {TOKEN} is not valid here\"],\"echo\":{{\"authorization\":\"Bearer {TOKEN}\"}}}}"
+        );
+        let _ = stream.write_all(
+            format!(
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .as_bytes(),
+        );
+    });
+    let client = integ_runner::http::client().expect("client");
+    let err = send(&get(&format!("{base}/x")), client, RetryPolicy::default()).expect_err("400");
+    assert_eq!(
+        err.to_string(),
+        "400 Bad Request: token *** is not valid here"
+    );
+    let ExecError::Api { body, .. } = err else {
+        panic!("expected Api")
+    };
+    assert_eq!(body["echo"]["authorization"], "Bearer ***");
+    assert!(!body.to_string().contains(TOKEN));
+}
