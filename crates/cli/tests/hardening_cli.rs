@@ -258,3 +258,59 @@ fn a_stale_lock_file_left_by_a_killed_process_does_not_block_a_refresh() {
     assert_ne!(before, after, "the token was refreshed");
     w.assert_no_secret_printed();
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_on_stdout_is_reported_and_says_the_action_ran() {
+    let w = World::start();
+    w.login(USER_PROFILE);
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full")
+    };
+    let specs = w.specs_dir().display().to_string();
+    let mut cmd = w.command([
+        "run",
+        "create_contact",
+        "--profile",
+        USER_PROFILE,
+        "--specs",
+        &specs,
+        "-i",
+        "email=full@example.com",
+    ]);
+    cmd.stdout(full());
+    let out = cmd.stderr(Stdio::piped()).output().expect("integ runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "error: create_contact ran (HTTP 201) but its output could not be written to standard output: No space left on device"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(w.contacts().len(), 1, "the contact was created once");
+
+    let mut cmd = w.command([
+        "run",
+        "get_contact",
+        "--profile",
+        USER_PROFILE,
+        "--specs",
+        &specs,
+        "-i",
+        "contactId=c1",
+        "--dry-run",
+    ]);
+    cmd.stdout(full());
+    let out = cmd.stderr(Stdio::piped()).output().expect("integ runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: cannot write to standard output: No space left on device"),
+        "{stderr}"
+    );
+}

@@ -118,10 +118,13 @@ pub fn run(args: Args) -> ExitCode {
             .ok()
             .and_then(|store| stored_metadata(&store, &key));
         return match target.prepare(&inputs, metadata.as_ref(), &env) {
-            Ok(p) => {
-                print!("{}", show_request(&p.shown, p.credentials_allowed));
-                ExitCode::from(EXIT_OK)
-            }
+            Ok(p) => match write_stdout(&show_request(&p.shown, p.credentials_allowed)) {
+                Ok(()) => ExitCode::from(EXIT_OK),
+                Err(e) => {
+                    eprintln!("error: cannot write to standard output: {e}");
+                    ExitCode::from(EXIT_USAGE)
+                }
+            },
             Err(e) => fail(&e),
         };
     }
@@ -171,12 +174,29 @@ pub fn run(args: Args) -> ExitCode {
             Ok((_, response)) => {
                 let selected =
                     output::select(&response.body, target.action.output_select.as_deref());
-                print!("{}", output::render(selected, format));
-                ExitCode::from(EXIT_OK)
+                match write_stdout(&output::render(selected, format)) {
+                    Ok(()) => ExitCode::from(EXIT_OK),
+                    Err(e) => {
+                        // The request was sent and succeeded: say so, or a rerun
+                        // would send it again.
+                        eprintln!(
+                            "error: {} ran (HTTP {}) but its output could not be written to standard output: {e}",
+                            target.action.name, response.status
+                        );
+                        ExitCode::from(EXIT_USAGE)
+                    }
+                }
             }
             Err((_, e)) => fail(&e),
         }
     })
+}
+
+/// `print!` without its panic: a full disk or a closed file is an error to report.
+fn write_stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|()| out.flush())
 }
 
 fn print_event(event: &Event) {
