@@ -314,3 +314,24 @@ fn a_full_disk_on_stdout_is_reported_and_says_the_action_ran() {
         "{stderr}"
     );
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn auth_status_on_a_full_disk_says_so_instead_of_panicking() {
+    let w = World::start();
+    w.login(USER_PROFILE);
+    let mut cmd = w.command(["auth", "status"]);
+    cmd.stdout(
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full"),
+    );
+    let out = cmd.stderr(Stdio::piped()).output().expect("integ runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        "error: cannot write to standard output: No space left on device (os error 28)"
+    );
+}

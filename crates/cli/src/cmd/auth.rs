@@ -195,7 +195,7 @@ async fn login(store: FileTokenStore, args: LoginArgs) -> Result<u8, CmdError> {
     let http = integ_runner::http::client().map_err(|e| AuthError::HttpClient(e.to_string()))?;
     let store: Arc<dyn TokenStore> = Arc::new(store);
     let token = auth::login::login(&config, key, store, http, &options).await?;
-    println!("Logged in: {}.", token.key.describe());
+    outln!("Logged in: {}.", token.key.describe());
     print_token(&token);
     Ok(EXIT_OK)
 }
@@ -218,7 +218,7 @@ async fn refresh(store: FileTokenStore, args: RefreshArgs) -> Result<u8, CmdErro
     } else {
         "Still valid, not refreshed"
     };
-    println!("{what}: {}.", token.key.describe());
+    outln!("{what}: {}.", token.key.describe());
     print_token(&token);
     Ok(EXIT_OK)
 }
@@ -254,16 +254,16 @@ fn status(store: &FileTokenStore, args: StatusArgs) -> Result<u8, CmdError> {
                 Ok(EXIT_FINDINGS)
             }
             None => {
-                println!("No tokens stored in {}.", store.dir().display());
+                outln!("No tokens stored in {}.", store.dir().display());
                 Ok(EXIT_OK)
             }
         };
     }
     for (i, token) in tokens.iter().enumerate() {
         if i > 0 {
-            println!();
+            outln!();
         }
-        println!("{}", token.key.describe());
+        outln!("{}", token.key.describe());
         print_token(token);
     }
     Ok(EXIT_OK)
@@ -291,12 +291,12 @@ fn logout(store: &FileTokenStore, args: LogoutArgs) -> Result<u8, CmdError> {
         })
         .collect();
     if wanted.is_empty() {
-        println!("No stored token matched; nothing to remove.");
+        outln!("No stored token matched; nothing to remove.");
         return Ok(EXIT_OK);
     }
     for key in wanted {
         if store.remove(&key)? {
-            println!("Removed the stored token of {}.", key.describe());
+            outln!("Removed the stored token of {}.", key.describe());
         }
     }
     Ok(EXIT_OK)
@@ -304,9 +304,9 @@ fn logout(store: &FileTokenStore, args: LogoutArgs) -> Result<u8, CmdError> {
 
 fn print_token(t: &StoredToken) {
     let now = auth::now_unix();
-    println!("  provider:  {}", t.key.provider);
-    println!("  profile:   {}", t.key.profile);
-    println!(
+    outln!("  provider:  {}", t.key.provider);
+    outln!("  profile:   {}", t.key.profile);
+    outln!(
         "  user:      {}",
         t.key
             .user
@@ -315,16 +315,16 @@ fn print_token(t: &StoredToken) {
     );
     match t.expires_at {
         Some(at) if at > now => {
-            println!("  expires:   {} (in {})", rfc3339(at), duration(at - now))
+            outln!("  expires:   {} (in {})", rfc3339(at), duration(at - now))
         }
-        Some(at) => println!(
+        Some(at) => outln!(
             "  expires:   {} (expired {} ago)",
             rfc3339(at),
             duration(now - at)
         ),
-        None => println!("  expires:   unknown (the server did not say)"),
+        None => outln!("  expires:   unknown (the server did not say)"),
     }
-    println!(
+    outln!(
         "  scopes:    {}",
         if t.scopes.is_empty() {
             "-".to_string()
@@ -340,10 +340,10 @@ fn print_token(t: &StoredToken) {
     ] {
         if let Some(v) = t.field(field) {
             let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
-            println!("  {:<10} {v}", format!("{label}:"));
+            outln!("  {:<10} {v}", format!("{label}:"));
         }
     }
-    println!(
+    outln!(
         "  refresh:   {}",
         if t.refresh_token.is_some() {
             "a refresh token is stored"
@@ -351,7 +351,7 @@ fn print_token(t: &StoredToken) {
             "no refresh token"
         }
     );
-    println!("  issuer:    {} (client {})", t.token_url, t.client_id);
+    outln!("  issuer:    {} (client {})", t.token_url, t.client_id);
 }
 
 fn duration(secs: u64) -> String {

@@ -1,5 +1,17 @@
 //! One module per subcommand. Each has `Args` (clap) and `run(Args) -> ExitCode`.
 
+/// `println!` that does not panic when stdout cannot be written (a full disk, a closed
+/// file): it says so on stderr and exits 2. A closed pipe never gets here: SIGPIPE ends
+/// the process first (see `main`).
+macro_rules! outln {
+    () => {
+        $crate::cmd::write_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::cmd::write_line(format_args!($($arg)*))
+    };
+}
+
 pub mod auth;
 pub mod compile;
 pub mod demo;
@@ -31,4 +43,14 @@ pub fn init_tracing() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+/// One line to stdout for [`outln!`]; exits 2 on a write error.
+pub fn write_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{args}").and_then(|()| out.flush()) {
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(i32::from(EXIT_USAGE));
+    }
 }
