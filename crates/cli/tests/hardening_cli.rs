@@ -335,3 +335,38 @@ fn auth_status_on_a_full_disk_says_so_instead_of_panicking() {
         "error: cannot write to standard output: No space left on device (os error 28)"
     );
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_sandbox_whose_banner_cannot_be_written_stops_with_exit_2() {
+    let w = World::start();
+    let mut child = w
+        .command(["sandbox", "--port", "0"])
+        .stdout(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .expect("/dev/full"),
+        )
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the sandbox kept running without its banner");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    let _ = std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr);
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: cannot write to standard output: No space left on device"),
+        "{stderr}"
+    );
+}

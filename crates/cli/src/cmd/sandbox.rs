@@ -103,22 +103,22 @@ fn print_banner(sandbox: &Sandbox) {
     let config = sandbox.config();
     let company = sandbox.company();
     // The first line is stable, for scripts: `integ sandbox listening on URL`.
-    println!("integ sandbox listening on {url}");
-    println!();
-    println!("  authorize      {url}/oauth/chooselocation  (also /v2/oauth/chooselocation)");
-    println!("  token          {url}/oauth/token");
-    println!("  api            {url}/contacts/...  with header Version: {API_VERSION}");
-    println!("  client_id      {}", config.client_id);
-    println!("  client_secret  {}", config.client_secret);
-    println!("  redirect URIs  any http://127.0.0.1:PORT/... or http://localhost:PORT/...");
+    outln!("integ sandbox listening on {url}");
+    outln!();
+    outln!("  authorize      {url}/oauth/chooselocation  (also /v2/oauth/chooselocation)");
+    outln!("  token          {url}/oauth/token");
+    outln!("  api            {url}/contacts/...  with header Version: {API_VERSION}");
+    outln!("  client_id      {}", config.client_id);
+    outln!("  client_secret  {}", config.client_secret);
+    outln!("  redirect URIs  any http://127.0.0.1:PORT/... or http://localhost:PORT/...");
     for uri in &config.extra_redirect_uris {
-        println!("                 {uri}");
+        outln!("                 {uri}");
     }
-    println!("  company        {}  {}", company.id, company.name);
+    outln!("  company        {}  {}", company.id, company.name);
     for location in sandbox.locations() {
-        println!("  location       {}  {}", location.id, location.name);
+        outln!("  location       {}  {}", location.id, location.name);
     }
-    println!(
+    outln!(
         "  approval       {}",
         if config.auto_approve {
             "automatic (first location, or ?sandbox_location=ID)"
@@ -126,7 +126,7 @@ fn print_banner(sandbox: &Sandbox) {
             "consent page (add sandbox_approve=1 to skip it)"
         }
     );
-    println!(
+    outln!(
         "  rate limit     {}",
         if config.rate_limit {
             format!(
@@ -139,10 +139,10 @@ fn print_banner(sandbox: &Sandbox) {
         }
     );
     if config.faults.any() {
-        println!("  faults         {:?}", config.faults);
+        outln!("  faults         {:?}", config.faults);
     }
-    println!();
-    println!("Press Ctrl-C to stop.");
+    outln!();
+    outln!("Press Ctrl-C to stop.");
 }
 
 /// Ctrl-C, or SIGTERM where there is one (scripts and CI stop servers with `kill`).
