@@ -370,3 +370,31 @@ fn a_sandbox_whose_banner_cannot_be_written_stops_with_exit_2() {
         "{stderr}"
     );
 }
+
+#[test]
+fn resuming_from_the_rows_file_instead_of_the_results_is_refused() {
+    let w = World::start();
+    w.login(USER_PROFILE);
+    std::fs::write(
+        w.dir.path().join("rows.jsonl"),
+        "{\"email\":\"r1@example.com\"}\n{\"email\":\"r2@example.com\"}\n",
+    )
+    .expect("rows");
+    let before = w.requests();
+    let out = w.run_action(
+        "create_contact",
+        USER_PROFILE,
+        &["--batch", "rows.jsonl", "--resume", "rows.jsonl"],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "--resume rows.jsonl: none of its 2 line(s) is a result of `integ run --batch` (is it the rows file?); nothing was sent"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert_eq!(w.requests(), before);
+    assert!(w.contacts().is_empty());
+}

@@ -161,6 +161,9 @@ pub struct Done {
     /// Lines that are not a result (a line cut short by a crash, say): they mark nothing
     /// done, so their rows run again.
     pub unreadable: usize,
+    /// Lines that are results (`line` and `status`), `ok` or not: a file with lines but
+    /// none of them results is not a results file (the rows file, say).
+    pub results: usize,
 }
 
 /// Reads a results file written by a bulk run (one JSON object a line) into `done`.
@@ -168,6 +171,11 @@ pub fn done_rows(text: &str, done: &mut Done) {
     for l in text.lines().filter(|l| !l.trim().is_empty()) {
         match serde_json::from_str::<Value>(l) {
             Ok(v) => {
+                if v.get("status").is_some_and(Value::is_string)
+                    && v.get("line").is_some_and(Value::is_u64)
+                {
+                    done.results += 1;
+                }
                 if v.get("status").and_then(Value::as_str) == Some("ok")
                     && let Some(n) = v.get("line").and_then(Value::as_u64)
                 {

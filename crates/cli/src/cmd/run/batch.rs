@@ -50,7 +50,20 @@ pub(super) fn run(args: &Args, target: Target<'_>, file: &Path) -> ExitCode {
             return usage(&message);
         }
         match std::fs::read_to_string(path) {
-            Ok(t) => bulk::done_rows(&t, &mut done),
+            Ok(t) => {
+                let (results, torn) = (done.results, done.unreadable);
+                bulk::done_rows(&t, &mut done);
+                let lines = t.lines().filter(|l| !l.trim().is_empty()).count();
+                // `--resume rows.jsonl` instead of the results: JSON lines, none of them
+                // a result; it would mark nothing done and send every row again. (Lines
+                // cut short by a crash are not JSON: those only warn, below.)
+                if lines > done.unreadable - torn && done.results == results {
+                    return usage(&format!(
+                        "--resume {}: none of its {lines} line(s) is a result of `integ run --batch` (is it the rows file?); nothing was sent",
+                        path.display()
+                    ));
+                }
+            }
             Err(e) => return usage(&format!("cannot read {}: {e}", path.display())),
         }
     }
