@@ -398,3 +398,46 @@ fn resuming_from_the_rows_file_instead_of_the_results_is_refused() {
     assert_eq!(w.requests(), before);
     assert!(w.contacts().is_empty());
 }
+
+#[test]
+fn input_files_that_are_not_utf8_are_named_with_what_to_do() {
+    let w = World::start();
+    let dir = w.dir.path();
+    // What Windows PowerShell's `>` writes: UTF-16LE with a BOM.
+    let utf16: Vec<u8> = std::iter::once(0xFEFFu16)
+        .chain("{\"contactId\":\"c1\"}".encode_utf16())
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    std::fs::write(dir.join("utf16.json"), &utf16).expect("write");
+    std::fs::write(
+        dir.join("latin1.jsonl"),
+        b"{\"contactId\":\"a\"}\n{\"contactId\":\"caf\xe9\"}\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("good.jsonl"), "{\"contactId\":\"a\"}\n").expect("write");
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--input-file", "utf16.json"],
+            "error: utf16.json is UTF-16 text (as Windows PowerShell's `>` writes it); save it as UTF-8",
+        ),
+        (
+            &["--batch", "utf16.json"],
+            "error: utf16.json is UTF-16 text (as Windows PowerShell's `>` writes it); save it as UTF-8",
+        ),
+        (
+            &["--batch", "latin1.jsonl"],
+            "error: latin1.jsonl:2:18: not UTF-8 text; save the file as UTF-8",
+        ),
+        (
+            &["--batch", "good.jsonl", "--resume", "utf16.json"],
+            "error: utf16.json is UTF-16 text (as Windows PowerShell's `>` writes it); save it as UTF-8",
+        ),
+    ];
+    for (extra, message) in cases {
+        let mut args = extra.to_vec();
+        args.push("--dry-run");
+        let out = w.run_action("get_contact", USER_PROFILE, &args);
+        assert_eq!(out.code, 2, "{extra:?}: {}", out.stderr);
+        assert_eq!(out.stderr.trim_end(), message, "{extra:?}");
+    }
+}

@@ -54,3 +54,34 @@ pub fn write_line(args: std::fmt::Arguments<'_>) {
         std::process::exit(i32::from(EXIT_USAGE));
     }
 }
+
+/// A text file for `--input-file`, `--batch` and `--resume`: UTF-8, or an error that names
+/// the file and says what to do. UTF-16 (what Windows PowerShell's `>` writes) gets its
+/// own message; other bad bytes are located by line and column.
+pub fn read_text_file(path: &std::path::Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+            return format!(
+                "{} is UTF-16 text (as Windows PowerShell's `>` writes it); save it as UTF-8",
+                path.display()
+            );
+        }
+        let at = e.utf8_error().valid_up_to();
+        let before = &bytes[..at];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
+        format!(
+            "{}:{line}:{column}: not UTF-8 text; save the file as UTF-8",
+            path.display()
+        )
+    })
+}

@@ -236,8 +236,7 @@ fn collect_inputs(args: &Args, schema: &Value) -> Result<Inputs, String> {
                 .map_err(|e| format!("cannot read inputs from standard input: {e}"))?;
             s
         } else {
-            std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+            super::read_text_file(path)?
         };
         match serde_json::from_str::<Value>(&text) {
             Ok(Value::Object(m)) => inputs.extend(m),

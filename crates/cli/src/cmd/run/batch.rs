@@ -49,7 +49,7 @@ pub(super) fn run(args: &Args, target: Target<'_>, file: &Path) -> ExitCode {
         if let Err(message) = check_not_truncated(path) {
             return usage(&message);
         }
-        match std::fs::read_to_string(path) {
+        match crate::cmd::read_text_file(path) {
             Ok(t) => {
                 let (results, torn) = (done.results, done.unreadable);
                 bulk::done_rows(&t, &mut done);
@@ -64,7 +64,7 @@ pub(super) fn run(args: &Args, target: Target<'_>, file: &Path) -> ExitCode {
                     ));
                 }
             }
-            Err(e) => return usage(&format!("cannot read {}: {e}", path.display())),
+            Err(e) => return usage(&e),
         }
     }
     if done.unreadable > 0 {
@@ -326,7 +326,7 @@ fn read_text(file: &Path) -> Result<String, String> {
             .map_err(|e| format!("cannot read rows from standard input: {e}"))?;
         Ok(s)
     } else {
-        std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))
+        crate::cmd::read_text_file(file)
     }
 }
 
