@@ -20,8 +20,11 @@ bench_rss() {
   local tf
   tf=$(mktemp)
   /usr/bin/time -v -o "$tf" "$@" > /dev/null 2>&1 || true
-  grep 'Maximum resident set size' "$tf" | tr -dc '0-9'
-  echo
+  local line rss=-
+  while IFS= read -r line; do
+    [[ $line == *"Maximum resident set size"* ]] && rss=${line##* }
+  done < "$tf"
+  echo "$rss"
   rm -f "$tf"
 }
 
@@ -36,8 +39,9 @@ bench_row() {
   for ((i = 0; i < RUNS; i++)); do
     walls+=("$(bench_wall "$@")")
   done
-  local median max_rss
-  median=$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")
+  local median max_rss sorted
+  mapfile -t sorted < <(printf '%s\n' "${walls[@]}" | sort -n)
+  median=${sorted[$(((RUNS - 1) / 2))]}
   max_rss=$(bench_rss "$@")
   local rss_text=n/a ok=yes
   if [[ $max_rss != - ]]; then

@@ -18,7 +18,11 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mapfile -t sources < <(find specs -name '*.yaml' -not -path '*/openapi/*' | sort)
+shopt -s globstar nullglob
+sources=()
+for f in specs/**/*.yaml; do
+  [[ $f == */openapi/* ]] || sources+=("$f")
+done
 if [[ ${#sources[@]} -eq 0 ]]; then
   echo "no spec files under specs/" >&2
   exit 2
