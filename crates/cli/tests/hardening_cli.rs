@@ -441,3 +441,44 @@ fn input_files_that_are_not_utf8_are_named_with_what_to_do() {
         assert_eq!(out.stderr.trim_end(), message, "{extra:?}");
     }
 }
+
+#[test]
+fn a_200_that_is_not_json_fails_instead_of_printing_null() {
+    use std::io::{Read, Write};
+    let w = World::start();
+    w.login(USER_PROFILE);
+    // A "server" that answers every request with an HTML page.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let body = "<html>down for maintenance</html>";
+            let _ = stream.write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .as_bytes(),
+            );
+        }
+    });
+    let profile = w.specs_dir().join("profiles/highlevel-custom-user.yaml");
+    let text = std::fs::read_to_string(&profile).expect("profile");
+    let sandbox = w.sandbox.base_url();
+    let text = text.replacen(
+        &format!("baseUrl: {sandbox}"),
+        &format!("baseUrl: {base}"),
+        1,
+    );
+    std::fs::write(&profile, text).expect("write profile");
+
+    let out = w.run_action("get_contact", USER_PROFILE, &["-i", "contactId=c1"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(
+        out.stderr.lines().last().unwrap_or_default(),
+        "error: get_contact got HTTP 200 with a body that is not JSON (`<html>down for maintenance</html>`), so there is no /contact to show; the request was sent: check the profile's baseUrl"
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+}

@@ -172,8 +172,25 @@ pub fn run(args: Args) -> ExitCode {
             .await
         {
             Ok((_, response)) => {
-                let selected =
-                    output::select(&response.body, target.action.output_select.as_deref());
+                let select = target.action.output_select.as_deref();
+                // A 2xx whose body is not JSON (a maintenance page, a proxy's login page,
+                // a baseUrl that is a website): `output.select` would print `null` and
+                // exit 0 as if all were well.
+                if let (Value::String(text), Some(p)) = (&response.body, select)
+                    && !p.is_empty()
+                {
+                    let shown: String = text
+                        .chars()
+                        .filter(|c| !c.is_control())
+                        .take(120)
+                        .collect();
+                    eprintln!(
+                        "error: {} got HTTP {} with a body that is not JSON (`{shown}`), so there is no {p} to show; the request was sent: check the profile's baseUrl",
+                        target.action.name, response.status
+                    );
+                    return ExitCode::from(1);
+                }
+                let selected = output::select(&response.body, select);
                 match write_stdout(&output::render(selected, format)) {
                     Ok(()) => ExitCode::from(EXIT_OK),
                     Err(e) => {
