@@ -147,7 +147,7 @@ pub fn run(_args: Args) -> ExitCode {
     let result = runtime.block_on(demo());
     match result {
         Ok(()) => {
-            println!(
+            outln!(
                 "\nDone in {:.1} s. The sandbox is stopped and the temporary specs and tokens are removed.",
                 started.elapsed().as_secs_f64()
             );
@@ -185,7 +185,7 @@ fn point_at(profile: &str, base: &str) -> String {
 }
 
 fn heading(n: u32, text: &str) {
-    println!("\n{n}. {text}");
+    outln!("\n{n}. {text}");
 }
 
 fn indent(text: &str) -> String {
@@ -212,8 +212,8 @@ async fn demo() -> Result<(), Failed> {
         other => std::env::var(other).ok(),
     };
 
-    println!("integ demo: HighLevel contacts, end to end, against the built-in sandbox at {base}");
-    println!(
+    outln!("integ demo: HighLevel contacts, end to end, against the built-in sandbox at {base}");
+    outln!(
         "(a local HighLevel: the same OAuth flow, headers, 422 rules and rate limits; nothing leaves this machine)"
     );
 
@@ -233,7 +233,7 @@ async fn demo() -> Result<(), Failed> {
             EXIT_FINDINGS,
         ));
     }
-    println!(
+    outln!(
         "   {} files, no errors{}",
         SHIPPED.len(),
         if findings.is_empty() {
@@ -277,7 +277,7 @@ async fn demo() -> Result<(), Failed> {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    println!(
+    outln!(
         "   authorization code + PKCE, approved in the sandbox's consent step; token stored (0600) for location {location}, scopes: {}",
         token.scopes.join(" ")
     );
@@ -315,16 +315,16 @@ async fn demo() -> Result<(), Failed> {
             .await
         {
             Ok((prepared, response)) => {
-                print!("{}", indent(&show(&prepared.shown)));
-                println!("   <- {}", response.status);
+                out!("{}", indent(&show(&prepared.shown)));
+                outln!("   <- {}", response.status);
                 let selected =
                     output::select(&response.body, target.action.output_select.as_deref());
-                print!("{}", indent(&readable(selected)));
+                out!("{}", indent(&readable(selected)));
                 Ok(Ok(selected.clone()))
             }
             Err((Some(prepared), e)) => {
-                print!("{}", indent(&show(&prepared.shown)));
-                println!("   <- error: {e}");
+                out!("{}", indent(&show(&prepared.shown)));
+                outln!("   <- error: {e}");
                 Ok(Err(e.to_string()))
             }
             Err((None, e)) => Err(e.into()),
@@ -356,7 +356,7 @@ async fn demo() -> Result<(), Failed> {
     ok(run("delete_contact", USER_PROFILE, json!({"contactId": id})).await?)?;
 
     // The pitfall.
-    println!("\n--- The Kore.ai pitfall: locationId in every querystring ---");
+    outln!("\n--- The Kore.ai pitfall: locationId in every querystring ---");
     let naive_lint = tmp.0.join("naive");
     write_tree(&naive_lint, &[("highlevel-naive.yaml", NAIVE.to_string())])?;
     next("integ lint specs/highlevel examples/naive-profile/");
@@ -373,7 +373,7 @@ async fn demo() -> Result<(), Failed> {
     }
     for (_, _, text) in &rejected {
         let shown = text.replace(&naive_lint.display().to_string(), "examples/naive-profile");
-        print!(
+        out!(
             "{}",
             indent(
                 shown
@@ -382,12 +382,12 @@ async fn demo() -> Result<(), Failed> {
             )
         );
     }
-    println!(
+    outln!(
         "\n   ...and when it runs anyway, HighLevel (here the sandbox) rejects the Update Contact:"
     );
     let naive_target = Target::find(&bundle, "update_contact", NAIVE_PROFILE)?;
     login(&rt, &naive_target, &env).await?;
-    println!("   (integ auth login --profile {NAIVE_PROFILE}: logged in the same way)");
+    outln!("   (integ auth login --profile {NAIVE_PROFILE}: logged in the same way)");
     let victim = ok(run(
         "create_contact",
         USER_PROFILE,
@@ -403,7 +403,7 @@ async fn demo() -> Result<(), Failed> {
     .await?
     {
         Err(e) if e.contains("422") && e.contains("property locationId should not exist") => {
-            println!(
+            outln!(
                 "   That is the 422 lint predicted. The fix is one line in the profile: `except: [update_contact]`."
             );
         }
@@ -423,7 +423,7 @@ async fn demo() -> Result<(), Failed> {
     .await?)?;
 
     let stats = sandbox.stats();
-    println!(
+    outln!(
         "\nThe sandbox answered {} requests ({} token requests, {} answered 422).",
         stats.total_requests,
         stats.token_requests("authorization_code") + stats.token_requests("refresh_token"),
@@ -478,9 +478,9 @@ fn show_event(event: &Event) {
             next_attempt,
             reason,
             wait,
-        } => println!("   retrying: {reason}; attempt {next_attempt} in {wait:.1?}"),
+        } => outln!("   retrying: {reason}; attempt {next_attempt} in {wait:.1?}"),
         Event::Refreshed => {
-            println!("   the access token was rejected (401); refreshed it, retrying once")
+            outln!("   the access token was rejected (401); refreshed it, retrying once")
         }
     }
 }

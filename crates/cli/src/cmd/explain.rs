@@ -31,13 +31,13 @@ pub fn run(args: Args) -> ExitCode {
                 r.summary
             ));
         }
-        print!("{out}");
+        out!("{out}");
         return ExitCode::from(EXIT_OK);
     }
     let id = args.rule.unwrap_or_default();
     match integ_lint::find_rule(&id) {
         Some(rule) => {
-            print!("{}", rule.docs());
+            out!("{}", rule.docs());
             ExitCode::from(EXIT_OK)
         }
         None => {

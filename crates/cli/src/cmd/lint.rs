@@ -97,7 +97,8 @@ pub fn run(args: Args) -> ExitCode {
         for c in &outcome.changes {
             text.push_str(&c.diff());
         }
-        if stdout.write_all(text.as_bytes()).is_err() {
+        if let Err(e) = stdout.write_all(text.as_bytes()) {
+            eprintln!("error: cannot write to standard output: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     }
@@ -135,7 +136,8 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         stdout.write_all(text.as_bytes())
     };
-    if written.is_err() {
+    if let Err(e) = written {
+        eprintln!("error: cannot write to standard output: {e}");
         return ExitCode::from(EXIT_USAGE);
     }
 

@@ -12,6 +12,14 @@ macro_rules! outln {
     };
 }
 
+/// `print!` that ends the process with exit 2 and a message, instead of a panic, when
+/// standard output cannot be written (a full disk, a closed pipe under `run --batch`).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cmd::write_text(format_args!($($arg)*))
+    };
+}
+
 pub mod auth;
 pub mod compile;
 pub mod demo;
@@ -46,6 +54,15 @@ pub fn init_tracing() {
 }
 
 /// One line to stdout for [`outln!`]; exits 2 on a write error.
+pub fn write_text(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = write!(out, "{args}").and_then(|()| out.flush()) {
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(i32::from(EXIT_USAGE));
+    }
+}
+
 pub fn write_line(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();

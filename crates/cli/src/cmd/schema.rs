@@ -22,7 +22,7 @@ pub fn run(args: Args) -> ExitCode {
     if args.check {
         let stale = schema::check_dir(&args.dir);
         if stale.is_empty() {
-            println!("ok: the schemas in {} are current", args.dir.display());
+            outln!("ok: the schemas in {} are current", args.dir.display());
             return ExitCode::from(EXIT_OK);
         }
         for path in &stale {
@@ -34,7 +34,7 @@ pub fn run(args: Args) -> ExitCode {
     match schema::write_dir(&args.dir) {
         Ok(paths) => {
             for p in paths {
-                println!("wrote {}", p.display());
+                outln!("wrote {}", p.display());
             }
             ExitCode::from(EXIT_OK)
         }

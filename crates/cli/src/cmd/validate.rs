@@ -65,8 +65,9 @@ pub fn run(args: Args) -> ExitCode {
             stdout.write_all(text.as_bytes())
         }
     };
-    if written.is_err() {
-        // stdout closed (e.g. piped into `head`): nothing more to say.
+    if let Err(e) = written {
+        // A closed pipe ends the process by SIGPIPE before this; a full disk lands here.
+        eprintln!("error: cannot write to standard output: {e}");
         return ExitCode::from(EXIT_USAGE);
     }
     if output.has_errors() {
