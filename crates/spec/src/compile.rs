@@ -234,7 +234,7 @@ fn find<'a, T>(
         .values()
         .map(&name_of)
         .filter(|n| template::close_to(bare, n))
-        .min_by_key(|n| template::levenshtein(bare, n))
+        .min_by_key(|n| crate::suggest::edit_distance(bare, n))
         .cloned();
     Err(NameError::NotFound {
         kind,
@@ -711,7 +711,7 @@ fn check_string<T>(
             let suggestion = known
                 .iter()
                 .filter(|k| template::close_to(name, k))
-                .min_by_key(|k| template::levenshtein(name, k))
+                .min_by_key(|k| crate::suggest::edit_distance(name, k))
                 .map(|k| format!("did you mean `{}.{k}`? ", r.scope.as_str()))
                 .unwrap_or_default();
             diags.push(Diagnostic {

@@ -332,25 +332,10 @@ fn is_ident(s: &str, allow_dash: bool) -> bool {
     chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || (allow_dash && c == '-'))
 }
 
-/// Edit distance ≤ 2, for did-you-mean suggestions.
+/// Edit distance ≤ 2 (fewer for short names), for did-you-mean suggestions among names
+/// that are not the loader's schema keys (those go through [`crate::suggest`]).
 pub fn close_to(a: &str, b: &str) -> bool {
-    levenshtein(a, b) <= 2.min(b.len().saturating_sub(1)).max(1)
-}
-
-/// Levenshtein distance on chars.
-pub fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j + 1] + 1).min(cur[j] + 1).min(prev[j] + cost);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
+    crate::suggest::edit_distance(a, b) <= 2.min(b.len().saturating_sub(1)).max(1)
 }
 
 #[cfg(test)]
