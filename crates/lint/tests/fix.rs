@@ -3,6 +3,9 @@
 
 use std::path::PathBuf;
 
+mod common;
+
+use common::profile;
 use integ_lint::{Config, fix, lint_sources};
 
 const PROVIDER: &str = r#"apiVersion: integ/v1
@@ -38,33 +41,13 @@ spec:
     )
 }
 
-fn profile(fields: &str) -> String {
-    format!(
-        r#"apiVersion: integ/v1
-kind: AuthProfile
-metadata: {{ name: p }}
-spec:
-  provider: hl
-  type: oauth2
-  ownership: custom
-  authorizedBy: user
-  oauth2:
-    clientId: ${{env:ID}}
-    clientSecret: ${{env:SECRET}}
-    authorizationUrl: https://api.example.com/oauth/authorize
-    tokenUrl: https://api.example.com/oauth/token
-  fields:
-{fields}"#
-    )
-}
-
 fn sources(fields: &str) -> Vec<(PathBuf, String)> {
     vec![
         ("provider.yaml".into(), PROVIDER.to_string()),
         ("update_contact.yaml".into(), action("update_contact", true)),
         ("update_note.yaml".into(), action("update_note", true)),
         ("get_contact.yaml".into(), action("get_contact", false)),
-        ("profile.yaml".into(), profile(fields)),
+        ("profile.yaml".into(), profile("", fields)),
     ]
 }
 
@@ -87,7 +70,7 @@ fn fix_once(fields: &str) -> (String, Vec<String>) {
     let mut src2 = src;
     src2[fixed[0].file.0 as usize].1 = fixed[0].text.clone();
     let again = lint_sources(src2, &config);
-    let prefix = profile("");
+    let prefix = profile("", "");
     let text = fixed[0]
         .text
         .strip_prefix(&prefix)
@@ -209,7 +192,7 @@ fn unused_ignore_fix_removes_the_comment() {
     let codes: Vec<&str> = o.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, ["unused-ignore", "unused-ignore"]);
     let fixed = fix::apply(&o.files, &o.diagnostics);
-    let text = fixed[0].text.strip_prefix(&profile("")).unwrap();
+    let text = fixed[0].text.strip_prefix(&profile("", "")).unwrap();
     assert_eq!(
         text,
         "    - in: query\n      key: locationId\n      value: x\n      except: [update_contact, update_note]\n"
@@ -227,7 +210,7 @@ fn fixes_keep_crlf_line_breaks() {
     let fixed = fix::apply(&o.files, &o.diagnostics);
     let text = fixed[0]
         .text
-        .strip_prefix(&profile("").replace('\n', "\r\n"))
+        .strip_prefix(&profile("", "").replace('\n', "\r\n"))
         .unwrap();
     assert_eq!(
         text,

@@ -3,6 +3,9 @@
 
 use std::path::PathBuf;
 
+mod common;
+
+use common::profile;
 use integ_lint::{Config, lint_sources};
 
 fn provider(extra: &str) -> String {
@@ -28,26 +31,6 @@ spec:
 fn action(name: &str, spec: &str) -> String {
     format!(
         "apiVersion: integ/v1\nkind: Action\nmetadata: {{ name: {name} }}\nspec:\n  provider: hl\n{spec}"
-    )
-}
-
-fn profile(oauth_extra: &str, fields: &str) -> String {
-    format!(
-        r#"apiVersion: integ/v1
-kind: AuthProfile
-metadata: {{ name: p }}
-spec:
-  provider: hl
-  type: oauth2
-  ownership: custom
-  authorizedBy: user
-  oauth2:
-    clientId: ${{env:ID}}
-    clientSecret: ${{env:SECRET}}
-    authorizationUrl: https://api.example.com/oauth/authorize
-    tokenUrl: https://api.example.com/oauth/token
-{oauth_extra}  fields:
-{fields}"#
     )
 }
 
